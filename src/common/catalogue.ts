@@ -18,3 +18,23 @@ export const unreadablePath = (path: string, reason: string) =>
 
 export const invalidJson = (where: string, reason: string) =>
   new PipevaultError({ code: 'BadRequest', message: `Invalid JSON in ${where}: ${reason}`, exitCode: 2 });
+
+// ---- storage ------------------------------------------------------------------------------------------
+
+export const masterKeyUnusable = (reason: string) =>
+  new PipevaultError({
+    code: 'MasterKeyUnusable',
+    message: `The master key cannot be used: ${reason}.`,
+    status: 500,
+    failureType: 'SystemError',
+    exitCode: 2,
+  });
+
+export const sealedValueUnreadable = (reason: string) =>
+  new PipevaultError({
+    code: 'SealedValueUnreadable',
+    message: `A stored secret value cannot be decrypted: ${reason}. Check PIPEVAULT_MASTER_KEY / the data dir's master.key.`,
+    status: 500,
+    failureType: 'SystemError',
+    exitCode: 1,
+  });

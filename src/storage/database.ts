@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool } from 'kysely';
+import pg from 'pg';
+import { badInput } from '../common/catalogue.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import { runMigrations, type Migration } from './migrate.js';
+import { migrations as allMigrations } from './migrations/index.js';
+
+/**
+ * One persistence entry point for the whole product. A store URL picks the adapter:
+ * `sqlite:PATH` (the embedded default), `sqlite::memory:`, or `postgres://…` / `postgresql://…`.
+ *
+ * Portable column conventions every concern follows so the same queries run on both adapters:
+ * booleans are integers 0/1, instants are integer milliseconds (`bigint`, read back as a JS number on both),
+ * JSON is `text`, binary is the adapter's binary type (`blob` / `bytea`, see MigrationContext.binary).
+ */
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export interface OpenDatabaseOptions {
+  /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
+  url: string;
+  /** PostgreSQL only: the schema every table lives in (created when missing). Tests use one per run. */
+  schema?: string;
+  /** Migrations to apply on `migrate()`; defaults to the product's full ordered list. */
+  migrations?: readonly Migration[];
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+  /** Stamps the migrations table. */
+  clock?: Clock;
+}
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  /** Untyped on purpose: each concern declares its own row types next to its queries. */
+  readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Runs `fn` in one transaction: all its writes land, or none do. */
+  transaction<T>(fn: (trx: Kysely<any>) => Promise<T>): Promise<T>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Applies every migration not yet recorded, in order, inside one transaction. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  const url = opts.url.trim();
+  const migrations = opts.migrations ?? allMigrations;
+  const clock = opts.clock ?? systemClock;
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), migrations, clock);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://'))
+    return openPostgres(url, opts, migrations, clock);
+  throw badInput(
+    `unsupported store URL '${redactUrl(url)}'; use sqlite:PATH, sqlite::memory: or postgres://user@host:port/db`,
+    '--store',
+  );
+}
+
+/** A store URL as it may appear in a message: any password replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+:)[^@]*@/, '$1***@');
+}
+
+function openSqlite(path: string, migrations: readonly Migration[], clock: Clock): Database {
+  if (!path) throw badInput('sqlite: needs a file path, e.g. sqlite:.pipevault/pipevault.db', '--store');
+  const memory = path === ':memory:';
+  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  const native = new BetterSqlite3(memory ? ':memory:' : path);
+  if (!memory) native.pragma('journal_mode = WAL');
+  native.pragma('synchronous = NORMAL');
+  native.pragma('busy_timeout = 5000');
+  native.pragma('foreign_keys = ON');
+  const db = new Kysely<any>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  return assemble({ kind: 'sqlite', db, migrations, clock });
+}
+
+/**
+ * better-sqlite3 compiles a statement on every `prepare`; Kysely prepares per query. Reusing compiled
+ * statements by SQL text makes hot paths (secret reads, audit and run-record writes) prepared statements.
+ * The SQLite dialect holds a single connection behind a mutex, so a cached statement is never used twice at once.
+ */
+function cachingStatements(native: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => native.close(),
+    prepare: (text: string) => {
+      let stmt = cache.get(text);
+      if (!stmt) {
+        stmt = native.prepare(text);
+        if (cache.size >= 512) cache.delete(cache.keys().next().value as string);
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
+async function openPostgres(
+  url: string,
+  opts: OpenDatabaseOptions,
+  migrations: readonly Migration[],
+  clock: Clock,
+): Promise<Database> {
+  const schema = opts.schema;
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw badInput(`invalid PostgreSQL schema name '${schema}' (lower-case letters, digits, _)`, 'schema');
+  }
+  if (schema) {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } finally {
+      await client.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolSize ?? 10,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    types: { getTypeParser: pgTypeParser } as unknown as pg.CustomTypesConfig,
+  });
+  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  return assemble({ kind: 'postgres', db, migrations, clock });
+}
+
+/** int8 (bigint) and numeric counts come back as JS numbers, so millisecond instants read the same on both adapters. */
+function pgTypeParser(oid: number, format?: 'text' | 'binary') {
+  if (oid === 20) return (v: string) => Number(v);
+  return pg.types.getTypeParser(oid, format as 'text');
+}
+
+/**
+ * Names each data statement after a hash of its text so pg prepares it once per connection and then only
+ * binds parameters. DDL and transaction control stay unnamed.
+ */
+function preparingPool(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (!name) {
+      name = 'pv_' + createHash('sha1').update(text).digest('hex').slice(0, 24);
+      if (names.size < 2048) names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    end: () => pool.end(),
+    connect: async () => {
+      const client = await pool.connect();
+      const wrapped = {
+        release: (destroy?: boolean) => client.release(destroy),
+        query: (text: unknown, values?: unknown[]) => {
+          if (typeof text === 'string' && /^\s*(select|insert|update|delete|with)\b/i.test(text)) {
+            return client.query({ name: nameOf(text), text, values });
+          }
+          return client.query(text as string, values);
+        },
+      };
+      return wrapped as unknown as Awaited<ReturnType<PostgresPool['connect']>>;
+    },
+  };
+}
+
+function assemble(parts: {
+  kind: DatabaseKind;
+  db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  migrations: readonly Migration[];
+  clock: Clock;
+}): Database {
+  const { kind, db, migrations, clock } = parts;
+  let closed = false;
+  return {
+    kind,
+    db,
+    transaction: (fn) => db.transaction().execute(fn),
+    migrate: () => runMigrations({ db, kind, migrations, now: clock.now() }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+export { sql };

@@ -1,0 +1,8 @@
+import type { Migration } from '../migrate.js';
+import { identity0001 } from './0001_identity.js';
+
+/**
+ * Every migration, in the order it runs. Each concern adds its own files and one line here:
+ * 00xx storage and identity, 01xx Key Vault, 02xx ADF runs. Never edit a migration that has shipped; add one.
+ */
+export const migrations: readonly Migration[] = [identity0001];
