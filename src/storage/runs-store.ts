@@ -1,0 +1,245 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Clock } from '../common/clock.js';
+import { systemClock } from '../common/clock.js';
+import { silentLogger, type Logger } from '../common/logger.js';
+import type { Database } from './database.js';
+import {
+  ACTIVITY_RUN_COLUMNS,
+  PIPELINE_RUN_COLUMNS,
+  activityRunToRow,
+  pipelineRunToRow,
+  rowToActivityRun,
+  rowToPipelineRun,
+  type ActivityRunRecord,
+  type ActivityRunRow,
+  type PipelineRunRecord,
+  type PipelineRunRow,
+  type PipelineRunStatus,
+} from './runs-records.js';
+
+export * from './runs-records.js';
+
+export interface RunsStoreOptions {
+  database: Database;
+  clock?: Clock;
+  logger?: Logger;
+  /** Buffered records at which writers are asked to wait for a flush (`mustDrain`). Bounds memory. */
+  highWaterMark?: number;
+  /** Delay before a scheduled flush; 0 = the next turn of the event loop. */
+  flushDelayMs?: number;
+}
+
+export interface PipelineRunFilter {
+  factoryName?: string;
+  pipelineName?: string;
+  statuses?: PipelineRunStatus[];
+  parentRunId?: string;
+  runGroupId?: string;
+  latestOnly?: boolean;
+  lastUpdatedAfter?: string;
+  lastUpdatedBefore?: string;
+  limit?: number;
+}
+
+const ROWS_PER_STATEMENT = 100;
+
+/**
+ * Pipeline and activity runs, persisted through a write-behind buffer: `save*` snapshots a record into memory at
+ * once (coalescing repeated saves of the same run) and a flush writes everything buffered in ONE transaction on
+ * the next turn of the event loop. So a record is durable a few milliseconds after it happens, a crash loses at
+ * most that tail (the run it belonged to is then failed by recovery), and no transaction ever leaves a record
+ * half-written. Reads flush first, so a reader always sees every save made before it.
+ */
+export class RunsStore {
+  readonly database: Database;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly highWaterMark: number;
+  private readonly flushDelayMs: number;
+  private pipelineBuf = new Map<string, PipelineRunRow>();
+  private activityBuf = new Map<string, ActivityRunRow>();
+  private inFlight: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private lastError: unknown = null;
+  private closed = false;
+
+  constructor(opts: RunsStoreOptions) {
+    this.database = opts.database;
+    this.clock = opts.clock ?? systemClock;
+    this.logger = opts.logger ?? silentLogger;
+    this.highWaterMark = opts.highWaterMark ?? 2000;
+    this.flushDelayMs = opts.flushDelayMs ?? 0;
+  }
+
+  /** Opens the store on a database, applying migrations. */
+  static async open(opts: RunsStoreOptions): Promise<RunsStore> {
+    await opts.database.migrate();
+    return new RunsStore(opts);
+  }
+
+  savePipelineRun(r: PipelineRunRecord): void {
+    this.pipelineBuf.set(r.runId, pipelineRunToRow(r));
+    this.schedule();
+  }
+
+  saveActivityRun(r: ActivityRunRecord): void {
+    this.activityBuf.set(r.activityRunId, activityRunToRow(r, this.clock.now()));
+    this.schedule();
+  }
+
+  /** Records buffered and not yet written. */
+  get pending(): number {
+    return this.pipelineBuf.size + this.activityBuf.size;
+  }
+
+  /** True when a writer producing records in a tight loop should `await flush()` before producing more. */
+  get mustDrain(): boolean {
+    return this.pending >= this.highWaterMark;
+  }
+
+  /** Writes everything saved so far; resolves when it is durable. Rejects if a write failed. */
+  async flush(): Promise<void> {
+    while (this.inFlight || this.pending) {
+      if (this.inFlight) await this.inFlight;
+      else await this.startFlush();
+    }
+    if (this.lastError) {
+      const e = this.lastError;
+      this.lastError = null;
+      throw e;
+    }
+  }
+
+  private schedule(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.inFlight) void this.startFlush().catch(() => undefined);
+    }, this.flushDelayMs);
+  }
+
+  private startFlush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    const pipelines = [...this.pipelineBuf.values()];
+    const activities = [...this.activityBuf.values()];
+    this.pipelineBuf = new Map();
+    this.activityBuf = new Map();
+    const p = this.write(pipelines, activities)
+      .catch((e: unknown) => {
+        // Keep what failed to land unless a newer version was saved meanwhile; the next flush retries it.
+        for (const r of pipelines) if (!this.pipelineBuf.has(r.run_id)) this.pipelineBuf.set(r.run_id, r);
+        for (const r of activities)
+          if (!this.activityBuf.has(r.activity_run_id)) this.activityBuf.set(r.activity_run_id, r);
+        this.lastError = e;
+        this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'writing run records failed');
+      })
+      .finally(() => {
+        this.inFlight = null;
+        if (this.pending && !this.lastError) this.schedule();
+      });
+    this.inFlight = p;
+    return p;
+  }
+
+  private async write(pipelines: PipelineRunRow[], activities: ActivityRunRow[]): Promise<void> {
+    if (!pipelines.length && !activities.length) return;
+    await this.database.transaction(async (trx) => {
+      for (let i = 0; i < pipelines.length; i += ROWS_PER_STATEMENT) {
+        await trx
+          .insertInto('adf_pipeline_runs')
+          .values(pipelines.slice(i, i + ROWS_PER_STATEMENT))
+          .onConflict((oc) => oc.column('run_id').doUpdateSet(excludedSet(PIPELINE_RUN_COLUMNS, 'run_id')))
+          .execute();
+      }
+      for (let i = 0; i < activities.length; i += ROWS_PER_STATEMENT) {
+        await trx
+          .insertInto('adf_activity_runs')
+          .values(activities.slice(i, i + ROWS_PER_STATEMENT))
+          .onConflict((oc) =>
+            oc.column('activity_run_id').doUpdateSet(excludedSet(ACTIVITY_RUN_COLUMNS, 'activity_run_id')),
+          )
+          .execute();
+      }
+    });
+    // better-sqlite3 is synchronous under Kysely's promises: give timers and I/O a turn between batches.
+    await yieldToLoop();
+  }
+
+  /** Inserts rows directly, bypassing the buffer: the raw-insert baseline of the engine benchmark. */
+  async insertActivityRunsRaw(records: ActivityRunRecord[]): Promise<void> {
+    const now = this.clock.now();
+    await this.write(
+      [],
+      records.map((r) => activityRunToRow(r, now)),
+    );
+  }
+
+  async getPipelineRun(runId: string): Promise<PipelineRunRecord | undefined> {
+    await this.flush();
+    const row = await this.database.db
+      .selectFrom('adf_pipeline_runs')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .executeTakeFirst();
+    return row ? rowToPipelineRun(row as PipelineRunRow) : undefined;
+  }
+
+  async listPipelineRuns(f: PipelineRunFilter = {}): Promise<PipelineRunRecord[]> {
+    await this.flush();
+    let q = this.database.db.selectFrom('adf_pipeline_runs').selectAll();
+    if (f.factoryName !== undefined) q = q.where('factory_name', '=', f.factoryName);
+    if (f.pipelineName !== undefined) q = q.where('pipeline_name', '=', f.pipelineName);
+    if (f.statuses?.length) q = q.where('status', 'in', f.statuses);
+    if (f.parentRunId !== undefined) q = q.where('parent_run_id', '=', f.parentRunId);
+    if (f.runGroupId !== undefined) q = q.where('run_group_id', '=', f.runGroupId);
+    if (f.latestOnly) q = q.where('is_latest', '=', 1);
+    if (f.lastUpdatedAfter) q = q.where('last_updated', '>=', Date.parse(f.lastUpdatedAfter));
+    if (f.lastUpdatedBefore) q = q.where('last_updated', '<=', Date.parse(f.lastUpdatedBefore));
+    q = q.orderBy('queued_at').orderBy('run_id');
+    if (f.limit) q = q.limit(f.limit);
+    return (await q.execute()).map((r) => rowToPipelineRun(r as PipelineRunRow));
+  }
+
+  /** Activity runs of one pipeline run in the order they started (loops: once per iteration). */
+  async listActivityRuns(
+    pipelineRunId: string,
+    opts: { statuses?: string[]; afterSeq?: number; limit?: number } = {},
+  ): Promise<ActivityRunRecord[]> {
+    await this.flush();
+    let q = this.database.db.selectFrom('adf_activity_runs').selectAll().where('pipeline_run_id', '=', pipelineRunId);
+    if (opts.statuses?.length) q = q.where('status', 'in', opts.statuses);
+    if (opts.afterSeq !== undefined) q = q.where('seq', '>', opts.afterSeq);
+    q = q.orderBy('seq');
+    if (opts.limit) q = q.limit(opts.limit);
+    return (await q.execute()).map((r) => rowToActivityRun(r as ActivityRunRow));
+  }
+
+  async countActivityRuns(pipelineRunId: string): Promise<number> {
+    await this.flush();
+    const r = await this.database.db
+      .selectFrom('adf_activity_runs')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('pipeline_run_id', '=', pipelineRunId)
+      .executeTakeFirst();
+    return Number(r?.n ?? 0);
+  }
+
+  /** Stops the flush timer after writing what is buffered. The database stays open (its owner closes it). */
+  async close(): Promise<void> {
+    this.closed = true;
+    try {
+      await this.flush();
+    } finally {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+}
+
+function excludedSet(columns: readonly string[], key: string) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return (eb: any) => Object.fromEntries(columns.filter((c) => c !== key).map((c) => [c, eb.ref(`excluded.${c}`)]));
+}

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Database } from '../../src/storage/database.js';
+import {
+  RunsStore,
+  SECURE_MARKER,
+  type ActivityRunRecord,
+  type PipelineRunRecord,
+} from '../../src/storage/runs-store.js';
+import { forEachAdapter } from '../helpers/pg.js';
+
+function pipelineRun(runId: string, over: Partial<PipelineRunRecord> = {}): PipelineRunRecord {
+  return {
+    runId,
+    runGroupId: runId,
+    isLatest: true,
+    pipelineName: 'pl',
+    parameters: { p: '1', arr: '["a"]' },
+    runDimensions: {},
+    invokedBy: { name: 'Manual', id: 'inv-1', invokedByType: 'Manual' },
+    lastUpdated: '2026-01-01T00:00:00.000Z',
+    runStart: '2026-01-01T00:00:00.000Z',
+    runEnd: null,
+    durationInMs: null,
+    status: 'InProgress',
+    message: '',
+    annotations: ['a'],
+    factoryName: 'f',
+    parentRunId: null,
+    queuedAt: '2026-01-01T00:00:00.000Z',
+    ...over,
+  };
+}
+
+function activityRun(runId: string, id: string, seq: number, over: Partial<ActivityRunRecord> = {}): ActivityRunRecord {
+  return {
+    pipelineName: 'pl',
+    pipelineRunId: runId,
+    activityName: `A${seq}`,
+    activityType: 'SetVariable',
+    activityRunId: id,
+    linkedServiceName: null,
+    status: 'InProgress',
+    activityRunStart: '2026-01-01T00:00:00.000Z',
+    activityRunEnd: null,
+    durationInMs: null,
+    input: { variableName: 'v', value: seq },
+    output: null,
+    error: null,
+    retryAttempt: null,
+    userProperties: {},
+    iterationHash: null,
+    parentActivityRunId: null,
+    iteration: null,
+    secureInput: false,
+    secureOutput: false,
+    seq,
+    ...over,
+  };
+}
+
+forEachAdapter('runs store', (target) => {
+  let database: Database;
+  let store: RunsStore;
+  before(async () => {
+    database = await target().open();
+    store = await RunsStore.open({ database });
+  });
+  after(async () => {
+    await store.close();
+    await database.close();
+  });
+
+  test('pipeline run round-trips in ADF shape and later saves replace earlier ones', async () => {
+    store.savePipelineRun(pipelineRun('r1'));
+    store.savePipelineRun(
+      pipelineRun('r1', {
+        status: 'Succeeded',
+        runEnd: '2026-01-01T00:00:01.500Z',
+        durationInMs: 1500,
+        returnValue: { k: [1] },
+      }),
+    );
+    const got = await store.getPipelineRun('r1');
+    assert.equal(got?.status, 'Succeeded');
+    assert.equal(got?.durationInMs, 1500);
+    assert.equal(got?.runEnd, '2026-01-01T00:00:01.500Z');
+    assert.deepEqual(got?.parameters, { p: '1', arr: '["a"]' });
+    assert.deepEqual(got?.invokedBy, { name: 'Manual', id: 'inv-1', invokedByType: 'Manual' });
+    assert.deepEqual(got?.returnValue, { k: [1] });
+    assert.equal(got?.isLatest, true);
+  });
+
+  test('activity runs are listed in the order they started, with error, retry and iteration fields', async () => {
+    store.savePipelineRun(pipelineRun('r2'));
+    store.saveActivityRun(activityRun('r2', 'a2', 2));
+    store.saveActivityRun(activityRun('r2', 'a1', 1));
+    store.saveActivityRun(
+      activityRun('r2', 'a2', 2, {
+        status: 'Failed',
+        error: { errorCode: 'X', message: 'boom', failureType: 'UserError', target: 'A2' },
+        retryAttempt: 1,
+        parentActivityRunId: 'fe',
+        iteration: 3,
+        secureOutput: true,
+        output: SECURE_MARKER,
+      }),
+    );
+    const runs = await store.listActivityRuns('r2');
+    assert.deepEqual(
+      runs.map((r) => r.activityRunId),
+      ['a1', 'a2'],
+    );
+    assert.equal(runs[1].status, 'Failed');
+    assert.deepEqual(runs[1].error, { errorCode: 'X', message: 'boom', failureType: 'UserError', target: 'A2' });
+    assert.equal(runs[1].retryAttempt, 1);
+    assert.equal(runs[1].iteration, 3);
+    assert.equal(runs[1].iterationHash, 'fe/3');
+    assert.equal(runs[1].output, SECURE_MARKER);
+    assert.equal(runs[1].secureOutput, true);
+    assert.deepEqual(runs[0].input, { variableName: 'v', value: 1 });
+  });
+
+  test('a saved record is a snapshot: later mutation of the object does not change it', async () => {
+    const arr = [1];
+    store.saveActivityRun(activityRun('r3', 'snap', 1, { output: { value: arr } }));
+    arr.push(2);
+    const [r] = await store.listActivityRuns('r3');
+    assert.deepEqual(r.output, { value: [1] });
+  });
+
+  test('write-behind buffer writes thousands of records in few transactions and reports when to drain', async () => {
+    const small = new RunsStore({ database, highWaterMark: 10 });
+    for (let i = 0; i < 9; i++) small.saveActivityRun(activityRun('r4', `b${i}`, i));
+    assert.equal(small.mustDrain, false);
+    small.saveActivityRun(activityRun('r4', 'b9', 9));
+    assert.equal(small.mustDrain, true);
+    await small.flush();
+    assert.equal(small.pending, 0);
+    for (let i = 10; i < 2500; i++) small.saveActivityRun(activityRun('r4', `b${i}`, i));
+    assert.equal(await small.countActivityRuns('r4'), 2500);
+    await small.close();
+  });
+
+  test('pipeline runs filter by status, parent and pipeline', async () => {
+    store.savePipelineRun(pipelineRun('q1', { status: 'Queued', pipelineName: 'other' }));
+    store.savePipelineRun(pipelineRun('c1', { parentRunId: 'r1', pipelineName: 'child' }));
+    assert.deepEqual(
+      (await store.listPipelineRuns({ statuses: ['Queued'] })).map((r) => r.runId),
+      ['q1'],
+    );
+    assert.deepEqual(
+      (await store.listPipelineRuns({ parentRunId: 'r1' })).map((r) => r.runId),
+      ['c1'],
+    );
+    assert.deepEqual(
+      (await store.listPipelineRuns({ pipelineName: 'other' })).map((r) => r.runId),
+      ['q1'],
+    );
+  });
+});
