@@ -38,3 +38,139 @@ export const sealedValueUnreadable = (reason: string) =>
     failureType: 'SystemError',
     exitCode: 1,
   });
+
+// ---- Key Vault data plane (messages as Azure Key Vault words them; specs/keyvault-identity.md §1.6) ----------
+
+const KV_NOT_FOUND_HELP = 'For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182';
+
+export const kvUnauthorized = (headers: Record<string, string>, detail?: string) =>
+  new PipevaultError({
+    code: 'Unauthorized',
+    message: detail
+      ? `AKV10000: Request is missing a Bearer or PoP token. ${detail}`
+      : 'AKV10000: Request is missing a Bearer or PoP token.',
+    status: 401,
+    headers,
+    exitCode: 1,
+  });
+
+export const kvBadParameter = (message: string) =>
+  new PipevaultError({ code: 'BadParameter', message, status: 400, exitCode: 2 });
+
+export const kvSecretNotFound = (name: string) =>
+  new PipevaultError({
+    code: 'SecretNotFound',
+    message: `A secret with (name/id) ${name} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. ${KV_NOT_FOUND_HELP}`,
+    status: 404,
+    exitCode: 1,
+  });
+
+export const kvSecretVersionNotFound = (name: string, version: string) =>
+  new PipevaultError({
+    code: 'SecretNotFound',
+    message: `A secret with (name/id) ${name}/${version} was not found in this key vault. ${KV_NOT_FOUND_HELP}`,
+    status: 404,
+    exitCode: 1,
+  });
+
+export const kvDeletedSecretNotFound = (name: string) =>
+  new PipevaultError({ code: 'SecretNotFound', message: `Deleted Secret not found: ${name}`, status: 404, exitCode: 1 });
+
+export const kvSecretDisabled = (operation: string) =>
+  new PipevaultError({
+    code: 'Forbidden',
+    innerCode: 'SecretDisabled',
+    message: `Operation ${operation} is not allowed on a disabled secret.`,
+    status: 403,
+    exitCode: 1,
+  });
+
+export const kvAccessDenied = (opts: { caller: string; permission: string; vault: string }) =>
+  new PipevaultError({
+    code: 'Forbidden',
+    innerCode: 'AccessDenied',
+    message: `The user, group or application '${opts.caller}' does not have secrets ${opts.permission} permission on key vault '${opts.vault};location=local'. Grant it with: pipevault keyvault set-policy --name ${opts.vault} --object-id <object id> --secret-permissions ${opts.permission}. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`,
+    status: 403,
+    exitCode: 1,
+  });
+
+export const kvForbiddenByRbac = (opts: { caller: string; action: string; resource: string; vault: string }) =>
+  new PipevaultError({
+    code: 'Forbidden',
+    innerCode: 'ForbiddenByRbac',
+    message:
+      'Caller is not authorized to perform action on resource.\r\n' +
+      'If role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\n' +
+      `Caller: ${opts.caller}\r\nAction: '${opts.action}'\r\nResource: '${opts.resource}'\r\n` +
+      `Assignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: 'DeniedWithNoValidRBAC' \r\n` +
+      `Vault: ${opts.vault};location=local\r\n`,
+    status: 403,
+    exitCode: 1,
+  });
+
+export const kvDeletedButRecoverable = (name: string) =>
+  new PipevaultError({
+    code: 'Conflict',
+    innerCode: 'ObjectIsDeletedButRecoverable',
+    message: `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+    status: 409,
+    exitCode: 1,
+  });
+
+export const kvSecretAlreadyExists = (name: string) =>
+  new PipevaultError({
+    code: 'Conflict',
+    message: `Secret ${name} already exists in this vault; a backup can only be restored under a name that is free. Delete and purge the secret first, or restore into another vault.`,
+    status: 409,
+    exitCode: 1,
+  });
+
+export const kvPurgeProtected = (name: string, vault: string) =>
+  new PipevaultError({
+    code: 'Forbidden',
+    innerCode: 'PurgeProtected',
+    message: `Operation purge is not allowed on secret ${name}: purge protection is enabled on vault ${vault}, so the secret stays recoverable until its scheduled purge date.`,
+    status: 403,
+    exitCode: 1,
+  });
+
+export const kvNotSoftDeleteVault = (vault: string) =>
+  new PipevaultError({
+    code: 'BadParameter',
+    message: `Vault ${vault} does not have soft delete enabled, so there are no deleted secrets to recover or purge.`,
+    status: 400,
+    exitCode: 2,
+  });
+
+export const kvVaultNotFound = (vault: string) =>
+  new PipevaultError({
+    code: 'VaultNotFound',
+    message: `No vault named ${vault} is served here. Create it with: pipevault keyvault create --name ${vault}`,
+    status: 404,
+    exitCode: 1,
+  });
+
+export const kvVaultAlreadyExists = (vault: string) =>
+  new PipevaultError({
+    code: 'VaultAlreadyExists',
+    message: `A vault named ${vault} already exists.`,
+    status: 409,
+    exitCode: 1,
+  });
+
+export const kvBadBackup = (reason: string) =>
+  new PipevaultError({
+    code: 'BadParameter',
+    message: `The backup blob is not a valid pipevault secret backup: ${reason}`,
+    status: 400,
+    exitCode: 2,
+  });
+
+export const kvInternal = () =>
+  new PipevaultError({
+    code: 'InternalError',
+    message: 'The vault could not complete the request because of an internal error; the server log has details.',
+    status: 500,
+    failureType: 'SystemError',
+    exitCode: 1,
+  });

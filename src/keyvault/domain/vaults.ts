@@ -1,0 +1,178 @@
+import { kvBadParameter, kvVaultNotFound } from '../../common/catalogue.js';
+import type { Clock } from '../../common/clock.js';
+import type { KeyVaultStore, VaultRow } from '../../storage/keyvault-store.js';
+import type { AccessPolicy, AccessPolicyOperation, Vault, VaultInput } from './model.js';
+import { checkVaultName } from './validate.js';
+
+/**
+ * Vault management: what ARM's Microsoft.KeyVault/vaults does for secrets. Soft delete is on unless asked
+ * otherwise (as for new Azure vaults); retention is fixed at creation and purge protection, once on, stays on.
+ */
+
+export interface VaultServiceOptions {
+  store: KeyVaultStore;
+  clock: Clock;
+  tenantId: string;
+}
+
+const DEFAULT_RETENTION = 90;
+
+export function toVault(r: VaultRow): Vault {
+  return {
+    name: r.displayName,
+    tenantId: r.tenantId,
+    enableRbacAuthorization: r.enableRbac,
+    enableSoftDelete: r.enableSoftDelete,
+    softDeleteRetentionInDays: r.retentionDays,
+    enablePurgeProtection: r.purgeProtection,
+    accessPolicies: r.accessPolicies,
+    tags: r.tags,
+    createdMs: r.createdMs,
+    updatedMs: r.updatedMs,
+  };
+}
+
+function toRow(v: Vault): VaultRow {
+  return {
+    name: v.name.toLowerCase(),
+    displayName: v.name,
+    tenantId: v.tenantId,
+    enableRbac: v.enableRbacAuthorization,
+    enableSoftDelete: v.enableSoftDelete,
+    retentionDays: v.softDeleteRetentionInDays,
+    purgeProtection: v.enablePurgeProtection,
+    accessPolicies: v.accessPolicies,
+    tags: v.tags,
+    createdMs: v.createdMs,
+    updatedMs: v.updatedMs,
+  };
+}
+
+function samePolicyKey(a: AccessPolicy, b: AccessPolicy): boolean {
+  return a.objectId.toLowerCase() === b.objectId.toLowerCase() && (a.applicationId ?? '') === (b.applicationId ?? '');
+}
+
+function mergeList(a: string[] | undefined, b: string[] | undefined): string[] | undefined {
+  if (!a && !b) return undefined;
+  return [...new Set([...(a ?? []), ...(b ?? [])])];
+}
+
+export class VaultService {
+  constructor(private readonly o: VaultServiceOptions) {}
+
+  async find(name: string): Promise<Vault | undefined> {
+    const r = await this.o.store.getVault(name.toLowerCase());
+    return r ? toVault(r) : undefined;
+  }
+
+  async get(name: string): Promise<Vault> {
+    const v = await this.find(name);
+    if (!v) throw kvVaultNotFound(name);
+    return v;
+  }
+
+  async list(): Promise<Vault[]> {
+    return (await this.o.store.listVaults()).map(toVault);
+  }
+
+  /** Creates the vault when missing, with defaults; used for the default vault and `--vault NAME`. */
+  async ensure(name: string, input: VaultInput = {}): Promise<Vault> {
+    return (await this.find(name)) ?? (await this.createOrUpdate(name, input)).vault;
+  }
+
+  /** ARM PUT semantics: create, or update the given properties of an existing vault. */
+  async createOrUpdate(name: string, input: VaultInput): Promise<{ vault: Vault; created: boolean }> {
+    if (name !== 'default') checkVaultName(name);
+    const now = this.o.clock.now();
+    const existing = await this.find(name);
+    if (!existing) {
+      const soft = input.enableSoftDelete ?? true;
+      if (!soft && input.enablePurgeProtection)
+        throw kvBadParameter(
+          'properties.enablePurgeProtection needs soft delete; enableSoftDelete cannot be false with it.',
+        );
+      const vault: Vault = {
+        name,
+        tenantId: this.o.tenantId,
+        enableRbacAuthorization: input.enableRbacAuthorization ?? false,
+        enableSoftDelete: soft,
+        softDeleteRetentionInDays: input.softDeleteRetentionInDays ?? DEFAULT_RETENTION,
+        enablePurgeProtection: input.enablePurgeProtection ?? false,
+        accessPolicies: input.accessPolicies ?? [],
+        tags: input.tags ?? {},
+        createdMs: now,
+        updatedMs: now,
+      };
+      await this.o.store.insertVault(toRow(vault));
+      return { vault, created: true };
+    }
+    if (
+      input.softDeleteRetentionInDays !== undefined &&
+      input.softDeleteRetentionInDays !== existing.softDeleteRetentionInDays
+    ) {
+      throw kvBadParameter(
+        `properties.softDeleteRetentionInDays is fixed at vault creation (${existing.softDeleteRetentionInDays} days for ${existing.name}).`,
+      );
+    }
+    if (existing.enablePurgeProtection && input.enablePurgeProtection === false)
+      throw kvBadParameter(`Purge protection cannot be turned off once enabled (vault ${existing.name}).`);
+    if (existing.enableSoftDelete && input.enableSoftDelete === false)
+      throw kvBadParameter(`Soft delete cannot be turned off once enabled (vault ${existing.name}).`);
+    const vault: Vault = {
+      ...existing,
+      enableRbacAuthorization: input.enableRbacAuthorization ?? existing.enableRbacAuthorization,
+      enableSoftDelete: input.enableSoftDelete ?? existing.enableSoftDelete,
+      enablePurgeProtection: input.enablePurgeProtection ?? existing.enablePurgeProtection,
+      accessPolicies: input.accessPolicies ?? existing.accessPolicies,
+      tags: input.tags ?? existing.tags,
+      updatedMs: now,
+    };
+    await this.o.store.updateVault(toRow(vault));
+    return { vault, created: false };
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.get(name);
+    await this.o.store.deleteVault(name.toLowerCase());
+  }
+
+  /**
+   * ARM's accessPolicies/{add|replace|remove}: add merges permissions into the entry of the same object (and
+   * application) ID; replace swaps the entry's permissions; remove takes the listed permissions away, and the
+   * whole entry when it lists none or none are left.
+   */
+  async updateAccessPolicies(name: string, op: AccessPolicyOperation, changes: AccessPolicy[]): Promise<Vault> {
+    const vault = await this.get(name);
+    let policies = vault.accessPolicies.map((p) => ({ ...p, permissions: { ...p.permissions } }));
+    for (const c of changes) {
+      const i = policies.findIndex((p) => samePolicyKey(p, c));
+      if (op === 'add') {
+        if (i < 0) policies.push(c);
+        else {
+          const p = policies[i];
+          p.permissions = {
+            secrets: mergeList(p.permissions.secrets, c.permissions.secrets) ?? [],
+            ...Object.fromEntries(
+              (['keys', 'certificates', 'storage'] as const)
+                .map((k) => [k, mergeList(p.permissions[k], c.permissions[k])])
+                .filter(([, v]) => v !== undefined),
+            ),
+          };
+        }
+      } else if (op === 'replace') {
+        if (i < 0) policies.push(c);
+        else policies[i] = c;
+      } else if (i >= 0) {
+        const p = policies[i];
+        const removeAll = c.permissions.secrets.length === 0;
+        const secrets = removeAll ? [] : p.permissions.secrets.filter((s) => !c.permissions.secrets.includes(s));
+        const others = (['keys', 'certificates', 'storage'] as const).some((k) => (p.permissions[k]?.length ?? 0) > 0);
+        if (removeAll || (secrets.length === 0 && !others)) policies = policies.filter((_, j) => j !== i);
+        else p.permissions = { ...p.permissions, secrets };
+      }
+    }
+    const updated: Vault = { ...vault, accessPolicies: policies, updatedMs: this.o.clock.now() };
+    await this.o.store.updateVault(toRow(updated));
+    return updated;
+  }
+}

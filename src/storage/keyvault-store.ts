@@ -1,0 +1,504 @@
+import type { Kysely } from 'kysely';
+
+/**
+ * Persistence for Key Vault: vaults, secrets and their versions, audit records.
+ * It knows rows, not rules: soft delete, authorization and encryption live in src/keyvault. Values arrive and
+ * leave as barrier ciphertext (`valueCt`), so nothing here ever holds a secret in clear. Works on SQLite and
+ * PostgreSQL through Kysely; the hot read (`latest`/`version`) is one indexed query.
+ */
+
+export interface AccessPolicyRow {
+  tenantId: string;
+  objectId: string;
+  applicationId?: string;
+  permissions: { secrets: string[]; keys?: string[]; certificates?: string[]; storage?: string[] };
+}
+
+export interface VaultRow {
+  /** Lower-case name: the key. */
+  name: string;
+  displayName: string;
+  tenantId: string;
+  enableRbac: boolean;
+  enableSoftDelete: boolean;
+  retentionDays: number;
+  purgeProtection: boolean;
+  accessPolicies: AccessPolicyRow[];
+  tags: Record<string, string>;
+  createdMs: number;
+  updatedMs: number;
+}
+
+export interface SecretHeadRow {
+  vault: string;
+  nameKey: string;
+  name: string;
+  latestVersion: string;
+  latestSeq: number;
+  deletedS: number | null;
+  purgeS: number | null;
+}
+
+export interface SecretVersionRow {
+  vault: string;
+  nameKey: string;
+  version: string;
+  seq: number;
+  /** Barrier ciphertext. */
+  valueCt: Buffer;
+  contentType: string | null;
+  tags: Record<string, string> | null;
+  enabled: boolean;
+  nbfS: number | null;
+  expS: number | null;
+  createdS: number;
+  updatedS: number;
+}
+
+/** A version joined with its secret's head (display name, deleted state). */
+export interface SecretViewRow extends SecretVersionRow {
+  name: string;
+  deletedS: number | null;
+  purgeS: number | null;
+}
+
+export interface AuditRow {
+  id?: number;
+  timeMs: number;
+  vault: string;
+  operation: string;
+  secretName: string | null;
+  version: string | null;
+  principalOid: string | null;
+  principalApp: string | null;
+  result: string;
+  status: number;
+  reason: string | null;
+  clientIp: string | null;
+  apiVersion: string | null;
+  requestId: string | null;
+}
+
+export interface AuditQuery {
+  vault?: string;
+  secretName?: string;
+  principal?: string;
+  operation?: string;
+  result?: string;
+  sinceMs?: number;
+  untilMs?: number;
+  /** Newest first; at most this many. */
+  limit: number;
+}
+
+export interface VersionPatch {
+  contentType?: string | null;
+  tags?: Record<string, string> | null;
+  enabled?: boolean;
+  nbfS?: number | null;
+  expS?: number | null;
+  updatedS: number;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+const bool = (v: unknown): boolean => v === true || v === 1 || v === '1';
+const json = <T>(v: unknown): T => JSON.parse(String(v)) as T;
+
+function toVault(r: any): VaultRow {
+  return {
+    name: r.name,
+    displayName: r.display_name,
+    tenantId: r.tenant_id,
+    enableRbac: bool(r.enable_rbac),
+    enableSoftDelete: bool(r.enable_soft_delete),
+    retentionDays: num(r.retention_days),
+    purgeProtection: bool(r.purge_protection),
+    accessPolicies: json(r.access_policies),
+    tags: json(r.tags),
+    createdMs: num(r.created_ms),
+    updatedMs: num(r.updated_ms),
+  };
+}
+
+function fromVault(v: VaultRow): Record<string, unknown> {
+  return {
+    name: v.name,
+    display_name: v.displayName,
+    tenant_id: v.tenantId,
+    enable_rbac: v.enableRbac ? 1 : 0,
+    enable_soft_delete: v.enableSoftDelete ? 1 : 0,
+    retention_days: v.retentionDays,
+    purge_protection: v.purgeProtection ? 1 : 0,
+    access_policies: JSON.stringify(v.accessPolicies),
+    tags: JSON.stringify(v.tags),
+    created_ms: v.createdMs,
+    updated_ms: v.updatedMs,
+  };
+}
+
+function toHead(r: any): SecretHeadRow {
+  return {
+    vault: r.vault,
+    nameKey: r.name_key,
+    name: r.name,
+    latestVersion: r.latest_version,
+    latestSeq: num(r.latest_seq),
+    deletedS: numOrNull(r.deleted_s),
+    purgeS: numOrNull(r.purge_s),
+  };
+}
+
+function toVersion(r: any): SecretVersionRow {
+  return {
+    vault: r.vault,
+    nameKey: r.name_key,
+    version: r.version,
+    seq: num(r.seq),
+    valueCt: Buffer.isBuffer(r.value_ct) ? r.value_ct : Buffer.from(r.value_ct as Uint8Array),
+    contentType: r.content_type ?? null,
+    tags: r.tags === null || r.tags === undefined ? null : json(r.tags),
+    enabled: bool(r.enabled),
+    nbfS: numOrNull(r.nbf_s),
+    expS: numOrNull(r.exp_s),
+    createdS: num(r.created_s),
+    updatedS: num(r.updated_s),
+  };
+}
+
+function toView(r: any): SecretViewRow {
+  return { ...toVersion(r), name: r.name, deletedS: numOrNull(r.deleted_s), purgeS: numOrNull(r.purge_s) };
+}
+
+function fromVersion(v: SecretVersionRow): Record<string, unknown> {
+  return {
+    vault: v.vault,
+    name_key: v.nameKey,
+    version: v.version,
+    seq: v.seq,
+    value_ct: v.valueCt,
+    content_type: v.contentType,
+    tags: v.tags === null ? null : JSON.stringify(v.tags),
+    enabled: v.enabled ? 1 : 0,
+    nbf_s: v.nbfS,
+    exp_s: v.expS,
+    created_s: v.createdS,
+    updated_s: v.updatedS,
+  };
+}
+
+function toAudit(r: any): AuditRow {
+  return {
+    id: num(r.id),
+    timeMs: num(r.time_ms),
+    vault: r.vault,
+    operation: r.operation,
+    secretName: r.secret_name ?? null,
+    version: r.version ?? null,
+    principalOid: r.principal_oid ?? null,
+    principalApp: r.principal_app ?? null,
+    result: r.result,
+    status: num(r.status),
+    reason: r.reason ?? null,
+    clientIp: r.client_ip ?? null,
+    apiVersion: r.api_version ?? null,
+    requestId: r.request_id ?? null,
+  };
+}
+
+const VIEW_COLUMNS = [
+  'v.vault',
+  'v.name_key',
+  'v.version',
+  'v.seq',
+  'v.value_ct',
+  'v.content_type',
+  'v.tags',
+  'v.enabled',
+  'v.nbf_s',
+  'v.exp_s',
+  'v.created_s',
+  'v.updated_s',
+  's.name',
+  's.deleted_s',
+  's.purge_s',
+] as const;
+
+export class KeyVaultStore {
+  constructor(private readonly db: Kysely<any>) {}
+
+  /** Runs `fn` in one transaction: either every write lands or none does. */
+  transaction<T>(fn: (store: KeyVaultStore) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((trx) => fn(new KeyVaultStore(trx)));
+  }
+
+  // ---- vaults -------------------------------------------------------------------------------------------
+
+  async getVault(name: string): Promise<VaultRow | undefined> {
+    const r = await this.db.selectFrom('kv_vaults').selectAll().where('name', '=', name).executeTakeFirst();
+    return r ? toVault(r) : undefined;
+  }
+
+  async listVaults(): Promise<VaultRow[]> {
+    const rows = await this.db.selectFrom('kv_vaults').selectAll().orderBy('name').execute();
+    return rows.map(toVault);
+  }
+
+  async insertVault(v: VaultRow): Promise<void> {
+    await this.db.insertInto('kv_vaults').values(fromVault(v)).execute();
+  }
+
+  async updateVault(v: VaultRow): Promise<void> {
+    const { name: _name, ...rest } = fromVault(v);
+    await this.db.updateTable('kv_vaults').set(rest).where('name', '=', v.name).execute();
+  }
+
+  /** Removes the vault with its secrets; audit records stay. */
+  async deleteVault(name: string): Promise<void> {
+    await this.transaction(async (s) => {
+      for (const t of ['kv_secret_versions', 'kv_secrets']) {
+        await s.db.deleteFrom(t).where('vault', '=', name).execute();
+      }
+      await s.db.deleteFrom('kv_vaults').where('name', '=', name).execute();
+    });
+  }
+
+  // ---- secrets ------------------------------------------------------------------------------------------
+
+  async getHead(vault: string, nameKey: string): Promise<SecretHeadRow | undefined> {
+    const r = await this.db
+      .selectFrom('kv_secrets')
+      .selectAll()
+      .where('vault', '=', vault)
+      .where('name_key', '=', nameKey)
+      .executeTakeFirst();
+    return r ? toHead(r) : undefined;
+  }
+
+  /** The latest version of a secret, deleted or not (the caller decides what a deleted one means). */
+  async latest(vault: string, nameKey: string): Promise<SecretViewRow | undefined> {
+    const r = await this.db
+      .selectFrom('kv_secrets as s')
+      .innerJoin('kv_secret_versions as v', (j) =>
+        j
+          .onRef('v.vault', '=', 's.vault')
+          .onRef('v.name_key', '=', 's.name_key')
+          .onRef('v.version', '=', 's.latest_version'),
+      )
+      .select(VIEW_COLUMNS)
+      .where('s.vault', '=', vault)
+      .where('s.name_key', '=', nameKey)
+      .executeTakeFirst();
+    return r ? toView(r) : undefined;
+  }
+
+  async version(vault: string, nameKey: string, version: string): Promise<SecretViewRow | undefined> {
+    const r = await this.db
+      .selectFrom('kv_secrets as s')
+      .innerJoin('kv_secret_versions as v', (j) =>
+        j.onRef('v.vault', '=', 's.vault').onRef('v.name_key', '=', 's.name_key'),
+      )
+      .select(VIEW_COLUMNS)
+      .where('s.vault', '=', vault)
+      .where('s.name_key', '=', nameKey)
+      .where('v.version', '=', version)
+      .executeTakeFirst();
+    return r ? toView(r) : undefined;
+  }
+
+  /** Adds a version and makes it the latest; creates the secret's head on first set. */
+  async addVersion(head: { vault: string; nameKey: string; name: string }, v: SecretVersionRow): Promise<void> {
+    await this.transaction(async (s) => {
+      const existing = await s.getHead(head.vault, head.nameKey);
+      if (existing) {
+        await s.db
+          .updateTable('kv_secrets')
+          .set({ latest_version: v.version, latest_seq: v.seq })
+          .where('vault', '=', head.vault)
+          .where('name_key', '=', head.nameKey)
+          .execute();
+      } else {
+        await s.db
+          .insertInto('kv_secrets')
+          .values({
+            vault: head.vault,
+            name_key: head.nameKey,
+            name: head.name,
+            latest_version: v.version,
+            latest_seq: v.seq,
+            deleted_s: null,
+            purge_s: null,
+          })
+          .execute();
+      }
+      await s.db.insertInto('kv_secret_versions').values(fromVersion(v)).execute();
+    });
+  }
+
+  async patchVersion(vault: string, nameKey: string, version: string, patch: VersionPatch): Promise<void> {
+    const set: Record<string, unknown> = { updated_s: patch.updatedS };
+    if (patch.contentType !== undefined) set.content_type = patch.contentType;
+    if (patch.tags !== undefined) set.tags = patch.tags === null ? null : JSON.stringify(patch.tags);
+    if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
+    if (patch.nbfS !== undefined) set.nbf_s = patch.nbfS;
+    if (patch.expS !== undefined) set.exp_s = patch.expS;
+    await this.db
+      .updateTable('kv_secret_versions')
+      .set(set)
+      .where('vault', '=', vault)
+      .where('name_key', '=', nameKey)
+      .where('version', '=', version)
+      .execute();
+  }
+
+  /** One page of live secrets (latest versions), by name, after `afterKey`. */
+  async listLatest(vault: string, afterKey: string | null, limit: number): Promise<SecretViewRow[]> {
+    let q = this.db
+      .selectFrom('kv_secrets as s')
+      .innerJoin('kv_secret_versions as v', (j) =>
+        j
+          .onRef('v.vault', '=', 's.vault')
+          .onRef('v.name_key', '=', 's.name_key')
+          .onRef('v.version', '=', 's.latest_version'),
+      )
+      .select(VIEW_COLUMNS)
+      .where('s.vault', '=', vault)
+      .where('s.deleted_s', 'is', null);
+    if (afterKey !== null) q = q.where('s.name_key', '>', afterKey);
+    const rows = await q.orderBy('s.name_key').limit(limit).execute();
+    return rows.map(toView);
+  }
+
+  /** One page of soft-deleted secrets (latest versions), by name, after `afterKey`. */
+  async listDeleted(vault: string, afterKey: string | null, limit: number): Promise<SecretViewRow[]> {
+    let q = this.db
+      .selectFrom('kv_secrets as s')
+      .innerJoin('kv_secret_versions as v', (j) =>
+        j
+          .onRef('v.vault', '=', 's.vault')
+          .onRef('v.name_key', '=', 's.name_key')
+          .onRef('v.version', '=', 's.latest_version'),
+      )
+      .select(VIEW_COLUMNS)
+      .where('s.vault', '=', vault)
+      .where('s.deleted_s', 'is not', null);
+    if (afterKey !== null) q = q.where('s.name_key', '>', afterKey);
+    const rows = await q.orderBy('s.name_key').limit(limit).execute();
+    return rows.map(toView);
+  }
+
+  /** One page of a secret's versions, oldest first, after sequence number `afterSeq`. */
+  async listVersions(vault: string, nameKey: string, afterSeq: number, limit: number): Promise<SecretViewRow[]> {
+    const rows = await this.db
+      .selectFrom('kv_secrets as s')
+      .innerJoin('kv_secret_versions as v', (j) =>
+        j.onRef('v.vault', '=', 's.vault').onRef('v.name_key', '=', 's.name_key'),
+      )
+      .select(VIEW_COLUMNS)
+      .where('s.vault', '=', vault)
+      .where('s.name_key', '=', nameKey)
+      .where('v.seq', '>', afterSeq)
+      .orderBy('v.seq')
+      .limit(limit)
+      .execute();
+    return rows.map(toView);
+  }
+
+  async allVersions(vault: string, nameKey: string): Promise<SecretVersionRow[]> {
+    const rows = await this.db
+      .selectFrom('kv_secret_versions')
+      .selectAll()
+      .where('vault', '=', vault)
+      .where('name_key', '=', nameKey)
+      .orderBy('seq')
+      .execute();
+    return rows.map(toVersion);
+  }
+
+  async setDeleted(vault: string, nameKey: string, deletedS: number | null, purgeS: number | null): Promise<void> {
+    await this.db
+      .updateTable('kv_secrets')
+      .set({ deleted_s: deletedS, purge_s: purgeS })
+      .where('vault', '=', vault)
+      .where('name_key', '=', nameKey)
+      .execute();
+  }
+
+  /** Removes a secret and every version for good. */
+  async purge(vault: string, nameKey: string): Promise<void> {
+    await this.transaction(async (s) => {
+      await s.db.deleteFrom('kv_secret_versions').where('vault', '=', vault).where('name_key', '=', nameKey).execute();
+      await s.db.deleteFrom('kv_secrets').where('vault', '=', vault).where('name_key', '=', nameKey).execute();
+    });
+  }
+
+  /** Purges every soft-deleted secret of the vault whose scheduled purge date has come. */
+  async purgeDue(vault: string, nowS: number): Promise<number> {
+    const due = await this.db
+      .selectFrom('kv_secrets')
+      .select('name_key')
+      .where('vault', '=', vault)
+      .where('purge_s', 'is not', null)
+      .where('purge_s', '<=', nowS)
+      .execute();
+    for (const r of due) await this.purge(vault, r.name_key as string);
+    return due.length;
+  }
+
+  /** Writes a whole secret (head and versions) at once, as restore does. */
+  async insertSecret(head: SecretHeadRow, versions: SecretVersionRow[]): Promise<void> {
+    await this.transaction(async (s) => {
+      await s.db
+        .insertInto('kv_secrets')
+        .values({
+          vault: head.vault,
+          name_key: head.nameKey,
+          name: head.name,
+          latest_version: head.latestVersion,
+          latest_seq: head.latestSeq,
+          deleted_s: head.deletedS,
+          purge_s: head.purgeS,
+        })
+        .execute();
+      for (const v of versions) await s.db.insertInto('kv_secret_versions').values(fromVersion(v)).execute();
+    });
+  }
+
+  // ---- audit --------------------------------------------------------------------------------------------
+
+  async appendAudit(a: AuditRow): Promise<void> {
+    await this.db
+      .insertInto('kv_audit')
+      .values({
+        time_ms: a.timeMs,
+        vault: a.vault,
+        operation: a.operation,
+        secret_name: a.secretName,
+        version: a.version,
+        principal_oid: a.principalOid,
+        principal_app: a.principalApp,
+        result: a.result,
+        status: a.status,
+        reason: a.reason,
+        client_ip: a.clientIp,
+        api_version: a.apiVersion,
+        request_id: a.requestId,
+      })
+      .execute();
+  }
+
+  async queryAudit(q: AuditQuery): Promise<AuditRow[]> {
+    let s = this.db.selectFrom('kv_audit').selectAll();
+    if (q.vault !== undefined) s = s.where('vault', '=', q.vault);
+    if (q.secretName !== undefined) s = s.where('secret_name', '=', q.secretName);
+    if (q.principal !== undefined)
+      s = s.where((eb) => eb.or([eb('principal_oid', '=', q.principal), eb('principal_app', '=', q.principal)]));
+    if (q.operation !== undefined) s = s.where('operation', '=', q.operation);
+    if (q.result !== undefined) s = s.where('result', '=', q.result);
+    if (q.sinceMs !== undefined) s = s.where('time_ms', '>=', q.sinceMs);
+    if (q.untilMs !== undefined) s = s.where('time_ms', '<', q.untilMs);
+    const rows = await s.orderBy('time_ms', 'desc').orderBy('id', 'desc').limit(q.limit).execute();
+    return rows.map(toAudit);
+  }
+}
