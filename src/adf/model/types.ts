@@ -150,3 +150,58 @@ export interface Factory {
   /** Resource kind + name → where it was read from. Key: `pipeline/NAME`, `linkedService/NAME`, … */
   sources: Map<string, SourceLocation>;
 }
+
+// ---- additions by the model loader (additive: the names above stay as they are) -------------------------
+
+export type Dataflow = Resource<{ type?: string; typeProperties?: Record<string, unknown>; [extra: string]: unknown }>;
+export type ManagedVirtualNetwork = Resource<Record<string, unknown>>;
+export type ManagedPrivateEndpoint = Resource<Record<string, unknown>>;
+
+/** What a factory was loaded from. */
+export type FactoryOriginKind = 'git' | 'arm' | 'pipeline-file';
+
+export interface FactoryOrigin {
+  kind: FactoryOriginKind;
+  /** The folder (git) or the file (ARM template, pipeline file) that was loaded, as given. */
+  path: string;
+  /** For ARM templates: the parameters file whose values were applied, if any. */
+  templateParametersFile?: string;
+}
+
+/**
+ * One finding of loading or validation. `rule` names the check (see docs/validation.md), `file` and `path`
+ * say where (`path` is a JSON path such as `$.properties.activities[2].dependsOn[0].activity`), `reason` says
+ * what is wrong in words a pipeline author can act on.
+ */
+export interface Problem {
+  rule: string;
+  file: string;
+  path: string;
+  reason: string;
+  /** The resource the finding belongs to, as a `sources` key (`pipeline/NAME`), when there is one. */
+  resource?: string;
+}
+
+/**
+ * Optional parts of a loaded factory. `Factory` (above) is what every loader fills; a loader from this
+ * folder returns a `LoadedFactory`, which is a `Factory` with these extras, so code that only needs a
+ * `Factory` never has to know about them.
+ */
+export interface LoadedFactoryExtras {
+  origin: FactoryOrigin;
+  dataflows: Map<string, Dataflow>;
+  managedVirtualNetworks: Map<string, ManagedVirtualNetwork>;
+  managedPrivateEndpoints: Map<string, ManagedPrivateEndpoint>;
+  /** Global configurations from the factory file (`properties.globalConfigurations`), kept as written. */
+  globalConfigurations?: Record<string, unknown>;
+  /** True when a factory file (git `factory/*.json`, or an ARM factory resource / global parameters) was read. */
+  hasFactoryFile: boolean;
+  /** The JSON of each resource exactly as read (BOM stripped, ARM expressions resolved), keyed like `sources`. */
+  originals: Map<string, unknown>;
+  /** Resources that could not be taken into the model (a required field missing or of the wrong type). */
+  loadProblems: Problem[];
+  /** Things the loader decided for the user (a template parameter without a value, an ignored file). */
+  loadWarnings: Problem[];
+}
+
+export type LoadedFactory = Factory & LoadedFactoryExtras;
