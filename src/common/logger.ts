@@ -1,4 +1,6 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import type { Masker } from './masking.js';
+import { maskingStreamWrite } from './masking-log.js';
 
 export type { Logger };
 
@@ -30,6 +32,8 @@ export const REDACT_PATHS = [
 export interface LoggerOptions {
   level?: string;
   destination?: DestinationStream;
+  /** Masks every line with these secrets (src/common/masking.ts), whatever field they arrive in. */
+  secrets?: Masker;
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
@@ -38,6 +42,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       level: opts.level ?? process.env.PIPEVAULT_LOG_LEVEL ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       base: undefined,
+      ...(opts.secrets ? { hooks: { streamWrite: maskingStreamWrite(opts.secrets) } } : {}),
     },
     opts.destination,
   );
