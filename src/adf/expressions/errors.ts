@@ -54,7 +54,18 @@ const MAX_SHOWN = 200;
 
 /** The expression as quoted in messages, shortened so a huge template does not flood a log line. */
 export function quoteExpression(text: string): string {
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+  const shown = text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}…` : text;
+  // Messages are one line (CLI stderr, logs): control characters are shown escaped.
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return shown.replace(/[\u0000-\u001f\u007f]/g, (c) =>
+    c === '\n'
+      ? '\\n'
+      : c === '\r'
+        ? '\\r'
+        : c === '\t'
+          ? '\\t'
+          : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 // ---- the messages (a small catalogue for this concern; wording follows ADF's template engine) ------------

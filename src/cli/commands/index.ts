@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { register as registerExpr } from './expr.js';
 
 /**
  * Every CLI command, in the order `--help` lists them. Adding a command is adding a file beside this one and
@@ -6,4 +7,5 @@ import type { Command } from 'commander';
  */
 export function register(program: Command): void {
   void program;
+  registerExpr(program);
 }
