@@ -1,5 +1,6 @@
 import { dependencies } from './dependencies.js';
 import { duplicateNames } from './duplicates.js';
+import { expressions } from './expressions.js';
 import { limits } from './limits.js';
 import { activityNames, resourceNames } from './names.js';
 import { nesting } from './nesting.js';
@@ -19,6 +20,7 @@ const PIPELINE_RULES: PipelineRule[] = [
   limits,
   nesting,
   setVariableInParallelLoop,
+  expressions,
 ];
 
 const FACTORY_RULES: FactoryRule[] = [resourceNames, missingReferences];
