@@ -174,3 +174,114 @@ export const kvInternal = () =>
     failureType: 'SystemError',
     exitCode: 1,
   });
+
+// ---- ADF runs: engine and activities (activity errors use ADF's {errorCode, message, failureType, target}) ----
+
+export const unknownPipeline = (name: string, known: string[]) =>
+  new PipevaultError({
+    code: 'PipelineNotFound',
+    message: `Pipeline '${name}' not found${known.length ? `; the factory has: ${known.slice(0, 20).join(', ')}${known.length > 20 ? ', …' : ''}` : ''}.`,
+    status: 404,
+    exitCode: 2,
+  });
+
+export const missingPipelineParameter = (pipeline: string, parameter: string) =>
+  new PipevaultError({
+    code: 'BadRequest',
+    message: `No value provided for Parameter '${parameter}' of pipeline '${pipeline}'; pass it with --param ${parameter}=VALUE.`,
+    status: 400,
+    exitCode: 2,
+  });
+
+export const invalidPipelineParameter = (pipeline: string, parameter: string, type: string, reason: string) =>
+  new PipevaultError({
+    code: 'BadRequest',
+    message: `Parameter '${parameter}' of pipeline '${pipeline}' is declared ${type}: ${reason}.`,
+    status: 400,
+    exitCode: 2,
+  });
+
+export const pipelineThrottled = (pipeline: string) =>
+  new PipevaultError({
+    code: 'PipelineRunThrottled',
+    message: `Pipeline execution throttled. If the concurrency value is set for a pipeline, a maximum of 100 runs will be queued for execution. (pipeline '${pipeline}')`,
+    status: 429,
+    exitCode: 1,
+  });
+
+export const runNotFound = (runId: string) =>
+  new PipevaultError({ code: 'PipelineRunNotFound', message: `Pipeline run '${runId}' not found.`, status: 404, exitCode: 2 });
+
+export const unsupportedActivity = (activity: string, type: string, pipeline: string) =>
+  new PipevaultError({
+    code: 'UnsupportedActivityType',
+    message:
+      `Activity '${activity}' has type '${type}', which pipevault does not run. Mock it: add ` +
+      `"mocks": {"${pipeline}/${activity}": {"status": "Succeeded", "output": {…}}} to pipevault.json, or pass --mocks FILE with the same map.`,
+    failureType: 'UserError',
+    target: activity,
+    exitCode: 1,
+  });
+
+export const activityTimedOut = (activity: string, timeout: string) =>
+  new PipevaultError({
+    code: 'ActivityTimedOut',
+    message: `Activity '${activity}' timed out after ${timeout} (policy.timeout); raise the timeout or make the work faster.`,
+    failureType: 'UserError',
+    target: activity,
+    exitCode: 1,
+  });
+
+export const activityCancelled = (activity: string) =>
+  new PipevaultError({
+    code: 'ActivityCancelled',
+    message: `Activity '${activity}' was cancelled because its pipeline run was cancelled.`,
+    target: activity,
+    exitCode: 1,
+  });
+
+export const innerActivityFailed = (activity: string, inner: string, innerMessage: string) =>
+  new PipevaultError({
+    code: 'ActionFailed',
+    message: `Activity failed because an inner activity failed; Inner activity name: ${inner}, Error: ${innerMessage}`,
+    target: activity,
+    exitCode: 1,
+  });
+
+export const invalidActivityTemplate = (activity: string, message: string) =>
+  new PipevaultError({ code: 'InvalidTemplate', message, target: activity, exitCode: 1 });
+
+export const invalidActivityProperty = (activity: string, property: string, reason: string) =>
+  new PipevaultError({
+    code: 'BadRequest',
+    message: `Activity '${activity}': ${property} ${reason}.`,
+    target: activity,
+    exitCode: 1,
+  });
+
+export const userFailActivity = (activity: string, errorCode: string, message: string) =>
+  new PipevaultError({ code: errorCode, message, failureType: 'UserError', target: activity, exitCode: 1 });
+
+export const childPipelineFailed = (activity: string, child: string, childRunId: string, childMessage: string) =>
+  new PipevaultError({
+    code: 'ChildPipelineFailed',
+    message: `Operation on target ${activity} failed: pipeline '${child}' (run ${childRunId}) failed: ${childMessage}`,
+    target: activity,
+    exitCode: 1,
+  });
+
+export const mockedActivityFailure = (activity: string) =>
+  new PipevaultError({
+    code: 'MockedFailure',
+    message: `Activity '${activity}' failed as its mock says (status Failed, no error given).`,
+    target: activity,
+    exitCode: 1,
+  });
+
+export const runInterrupted = (runId: string) =>
+  new PipevaultError({
+    code: 'RunInterrupted',
+    message: `Run ${runId} was interrupted: the pipevault process executing it stopped (crash or kill) before it finished, so it was marked Failed when pipevault started again. Rerun the pipeline.`,
+    failureType: 'SystemError',
+    exitCode: 1,
+  });

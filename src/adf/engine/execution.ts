@@ -1,0 +1,632 @@
+import {
+  activityCancelled,
+  activityTimedOut,
+  invalidActivityProperty,
+  invalidActivityTemplate,
+  mockedActivityFailure,
+  unsupportedActivity,
+} from '../../common/catalogue.js';
+import { isPipevaultError, toPipevaultError } from '../../common/errors.js';
+import {
+  SECURE_MARKER,
+  type ActivityRunError,
+  type ActivityRunRecord,
+  type ActivityRunStatus,
+} from '../../storage/runs-records.js';
+import type {
+  ActivityContext,
+  ActivityDefinition,
+  ActivityResult,
+  ChildRunOutcome,
+  ChildRunRequest,
+  ScopeOptions,
+  ScopeOutcome,
+} from '../activities/types.js';
+import type { ActivityState, EvaluationContext } from '../expressions/context.js';
+import type { Activity, Pipeline } from '../model/types.js';
+import { dependenciesMet, type BranchStatus } from './dependencies.js';
+import { compiledInput, evaluateValue, isExpressionError } from './expr.js';
+import { leafRule } from './leaf-rule.js';
+import { findMock, type ActivityMock } from './mocks.js';
+import { parseTimeSpan } from '../model/timespan.js';
+import type { EngineServices } from './services.js';
+import { RunVariables } from './variables.js';
+
+const DEFAULT_TIMEOUT_MS = 7 * 86_400_000;
+
+/** Milliseconds as `d.hh:mm:ss`, for messages. */
+function formatTimeSpan(ms: number): string {
+  const t = Math.round(ms / 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${Math.floor(t / 86_400)}.${p(Math.floor((t % 86_400) / 3600))}:${p(Math.floor((t % 3600) / 60))}:${p(t % 60)}`;
+}
+const DEFAULT_RETRY_INTERVAL_S = 30;
+
+/** A scope's activities and the names visible to `activity()` from inside it. */
+interface Frame {
+  parent?: Frame;
+  states: Map<string, ActivityState>;
+  item?: unknown;
+  hasItem: boolean;
+  iteration: number | null;
+  parentActivityRunId: string | null;
+}
+
+interface Attempt {
+  status: 'Succeeded' | 'Failed' | 'Cancelled';
+  output: unknown;
+  error: ActivityRunError | null;
+}
+
+/** Per-scope static checks, done once per activity list: every dependsOn names a sibling, no cycles. */
+const scopeProblems = new WeakMap<readonly Activity[], string | null>();
+
+function checkScope(activities: readonly Activity[]): string | null {
+  let problem = scopeProblems.get(activities);
+  if (problem !== undefined) return problem;
+  problem = null;
+  const byName = new Map(activities.map((a) => [a.name, a]));
+  for (const a of activities) {
+    for (const d of a.dependsOn ?? []) {
+      if (!byName.has(d.activity)) {
+        problem = `Activity '${a.name}' depends on '${d.activity}', which is not an activity of the same scope`;
+        break;
+      }
+    }
+    if (problem) break;
+  }
+  if (!problem) {
+    const state = new Map<string, 1 | 2>();
+    const visit = (name: string, path: string[]): string | null => {
+      const s = state.get(name);
+      if (s === 2) return null;
+      if (s === 1) return `Activities depend on each other in a cycle: ${[...path, name].join(' → ')}`;
+      state.set(name, 1);
+      for (const d of byName.get(name)?.dependsOn ?? []) {
+        const p = visit(d.activity, [...path, name]);
+        if (p) return p;
+      }
+      state.set(name, 2);
+      return null;
+    };
+    for (const a of activities) {
+      problem = visit(a.name, []);
+      if (problem) break;
+    }
+  }
+  scopeProblems.set(activities, problem);
+  return problem;
+}
+
+function toActivityError(e: unknown, target: string): ActivityRunError {
+  if (isPipevaultError(e)) return e.toActivity(target);
+  if (isExpressionError(e)) return invalidActivityTemplate(target, (e as Error).message).toActivity(target);
+  return toPipevaultError(e).toActivity(target);
+}
+
+function truthy(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
+}
+
+const isPromise = (v: unknown): v is Promise<unknown> =>
+  typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+
+export interface ExecutionInit {
+  runId: string;
+  runGroupId: string;
+  pipeline: Pipeline;
+  parameters: Record<string, unknown>;
+  /** Expression-context fields fixed for the whole run (trigger, globals, factory…). */
+  base: EvaluationContext;
+  services: EngineServices;
+  startChild(req: ChildRunRequest, parent: { activityName: string; activityRunId: string }): Promise<ChildRunOutcome>;
+}
+
+/**
+ * One pipeline run in memory: its variables, return value, cancellation and the scopes it is running. The
+ * engine creates one per run and persists what it records; nothing here outlives the run.
+ */
+export class RunExecution {
+  readonly runId: string;
+  readonly pipeline: Pipeline;
+  readonly controller = new AbortController();
+  readonly variables: RunVariables;
+  returnValue: Record<string, unknown> | null = null;
+  private seq = 0;
+  private readonly base: EvaluationContext;
+  private readonly services: EngineServices;
+  private readonly startChild: ExecutionInit['startChild'];
+
+  constructor(init: ExecutionInit) {
+    this.runId = init.runId;
+    this.pipeline = init.pipeline;
+    this.services = init.services;
+    this.startChild = init.startChild;
+    this.variables = new RunVariables(init.pipeline.properties.variables);
+    this.base = { ...init.base, parameters: init.parameters, variables: this.variables.view };
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Runs the pipeline's activities; the verdict follows the leaf rule. */
+  run(): Promise<ScopeOutcome> {
+    return this.runScope(this.pipeline.properties.activities ?? [], {
+      states: new Map(),
+      hasItem: false,
+      iteration: null,
+      parentActivityRunId: null,
+    });
+  }
+
+  private expressionContext(frame: Frame): EvaluationContext {
+    const lookup = (name: string): ActivityState | undefined => {
+      for (let f: Frame | undefined = frame; f; f = f.parent) {
+        const s = f.states.get(name);
+        if (s) return s;
+      }
+      return undefined;
+    };
+    return frame.hasItem
+      ? { ...this.base, activities: lookup, item: frame.item, hasItem: true }
+      : { ...this.base, activities: lookup };
+  }
+
+  async runScope(activities: readonly Activity[], frame: Frame): Promise<ScopeOutcome> {
+    const problem = checkScope(activities);
+    if (problem) {
+      const first = activities[0]?.name ?? '(none)';
+      return {
+        status: 'Failed',
+        failures: [
+          {
+            activityName: first,
+            error: invalidActivityProperty(first, 'dependsOn', `is invalid: ${problem}`).toActivity(first),
+          },
+        ],
+      };
+    }
+    const byName = new Map<string, Activity>();
+    for (const a of activities) byName.set(a.name, a);
+    const promises = new Map<string, Promise<BranchStatus>>();
+    const statuses = new Map<string, BranchStatus>();
+    const start = (a: Activity): Promise<BranchStatus> => {
+      let p = promises.get(a.name);
+      if (!p) {
+        p = this.runNode(a, byName, start, frame).then((s) => {
+          statuses.set(a.name, s);
+          return s;
+        });
+        promises.set(a.name, p);
+      }
+      return p;
+    };
+    const all: Promise<BranchStatus>[] = [];
+    for (const a of activities) all.push(start(a));
+    await Promise.all(all);
+    const verdict = leafRule(activities, (n) => statuses.get(n));
+    return {
+      status: verdict.status,
+      failures: verdict.failed.map((n) => ({
+        activityName: n,
+        error: (frame.states.get(n)?.error as ActivityRunError) ?? null,
+      })),
+    };
+  }
+
+  private async runNode(
+    a: Activity,
+    byName: Map<string, Activity>,
+    start: (a: Activity) => Promise<BranchStatus>,
+    frame: Frame,
+  ): Promise<BranchStatus> {
+    const deps = a.dependsOn;
+    if (deps?.length) {
+      const ups = await Promise.all(deps.map((d) => start(byName.get(d.activity) as Activity)));
+      if (this.signal.aborted) return 'Cancelled';
+      if (!dependenciesMet(deps, ups)) {
+        frame.states.set(a.name, { status: 'Skipped' });
+        return 'Skipped';
+      }
+    }
+    if (this.signal.aborted) return 'Cancelled';
+    return this.runActivity(a, frame);
+  }
+
+  private nextRecord(a: Activity, frame: Frame, activityRunId: string, start: number): ActivityRunRecord {
+    return {
+      pipelineName: this.pipeline.name,
+      pipelineRunId: this.runId,
+      activityName: a.name,
+      activityType: a.type,
+      activityRunId,
+      linkedServiceName: a.linkedServiceName?.referenceName ?? null,
+      status: 'InProgress',
+      activityRunStart: new Date(start).toISOString(),
+      activityRunEnd: null,
+      durationInMs: null,
+      input: null,
+      output: null,
+      error: null,
+      retryAttempt: null,
+      userProperties: {},
+      iterationHash:
+        frame.parentActivityRunId !== null && frame.iteration !== null
+          ? `${frame.parentActivityRunId}/${frame.iteration}`
+          : null,
+      parentActivityRunId: frame.parentActivityRunId,
+      iteration: frame.iteration,
+      secureInput: false,
+      secureOutput: false,
+      seq: ++this.seq,
+    };
+  }
+
+  private async record(r: ActivityRunRecord): Promise<void> {
+    const s = this.services;
+    s.store.saveActivityRun(r);
+    s.onActivityRun?.(r);
+    if (s.store.mustDrain) await s.store.flush();
+  }
+
+  private mask(v: unknown): unknown {
+    return this.services.maskRecord && v !== null && v !== undefined ? this.services.maskRecord(v) : v;
+  }
+
+  private async runActivity(a: Activity, frame: Frame): Promise<BranchStatus> {
+    const clock = this.services.clock;
+    if (String(a.state ?? '').toLowerCase() === 'inactive') {
+      const markAs = (a.onInactiveMarkAs ?? 'Succeeded') as BranchStatus;
+      const now = clock.now();
+      const r = this.nextRecord(a, frame, this.services.ids.uuid(), now);
+      r.status = 'Inactive';
+      r.activityRunEnd = r.activityRunStart;
+      r.durationInMs = 0;
+      await this.record(r);
+      // No output and no error: downstream references to its output fail, as in ADF.
+      frame.states.set(a.name, { status: markAs });
+      return markAs;
+    }
+
+    const mock = findMock(this.services.mocks, this.pipeline.name, a.name);
+    const def = mock ? mockDefinition(mock) : this.services.registry.get(a.type);
+    const ctx0 = this.expressionContext(frame);
+    const policy = a.policy ?? {};
+    let timeoutMs = DEFAULT_TIMEOUT_MS;
+    let retries = 0;
+    let intervalS = DEFAULT_RETRY_INTERVAL_S;
+    let policyError: ActivityRunError | null = null;
+    try {
+      if (policy.timeout !== undefined && policy.timeout !== null) {
+        const t = evaluateValue(policy.timeout, ctx0);
+        const ms = typeof t === 'string' ? parseTimeSpan(t) : undefined;
+        if (ms === undefined || ms <= 0) {
+          throw invalidActivityProperty(a.name, 'policy.timeout', `'${String(t)}' is not a timespan like 0.12:00:00`);
+        }
+        timeoutMs = ms;
+      }
+      if (policy.retry !== undefined && policy.retry !== null) {
+        const n = Number(evaluateValue(policy.retry, ctx0));
+        if (!Number.isInteger(n) || n < 0)
+          throw invalidActivityProperty(a.name, 'policy.retry', 'must be a whole number ≥ 0');
+        retries = n;
+      }
+      if (policy.retryIntervalInSeconds !== undefined && policy.retryIntervalInSeconds !== null) {
+        const n = Number(evaluateValue(policy.retryIntervalInSeconds, ctx0));
+        if (!Number.isFinite(n) || n < 0) {
+          throw invalidActivityProperty(a.name, 'policy.retryIntervalInSeconds', 'must be a number of seconds');
+        }
+        intervalS = n;
+      }
+    } catch (e) {
+      policyError = toActivityError(e, a.name);
+    }
+    const secureInput = truthy(policy.secureInput);
+    const secureOutput = truthy(policy.secureOutput);
+
+    let attempt: Attempt = { status: 'Failed', output: undefined, error: null };
+    for (let n = 0; ; n++) {
+      attempt = await this.attempt(a, def, frame, { n, timeoutMs, secureInput, secureOutput, policyError });
+      if (attempt.status !== 'Failed' || n >= retries || policyError || !def) break;
+      try {
+        await this.services.timers.sleep(intervalS * 1000, this.signal);
+      } catch {
+        break;
+      }
+      if (this.signal.aborted) break;
+    }
+    const status: BranchStatus = attempt.status === 'Cancelled' ? 'Cancelled' : attempt.status;
+    frame.states.set(a.name, { status, output: attempt.output, error: attempt.error ?? undefined });
+    return status;
+  }
+
+  private async attempt(
+    a: Activity,
+    def: ActivityDefinition | undefined,
+    frame: Frame,
+    o: {
+      n: number;
+      timeoutMs: number;
+      secureInput: boolean;
+      secureOutput: boolean;
+      policyError: ActivityRunError | null;
+    },
+  ): Promise<Attempt> {
+    const { clock, ids } = this.services;
+    const start = clock.now();
+    const activityRunId = ids.uuid();
+    const r = this.nextRecord(a, frame, activityRunId, start);
+    r.retryAttempt = o.n === 0 ? null : o.n;
+    r.secureInput = o.secureInput;
+    r.secureOutput = o.secureOutput;
+    const exprCtx = this.expressionContext(frame);
+    if (a.userProperties?.length) {
+      for (const up of a.userProperties) {
+        try {
+          const v = evaluateValue(up.value, exprCtx);
+          r.userProperties[up.name] = typeof v === 'string' ? v : JSON.stringify(v);
+        } catch {
+          r.userProperties[up.name] = String(up.value);
+        }
+      }
+    }
+
+    let status: 'Succeeded' | 'Failed' | 'Cancelled' = 'Succeeded';
+    let output: unknown;
+    let error: ActivityRunError | null = null;
+    let recordedInput: unknown = a.typeProperties ?? {};
+    let input: Record<string, unknown> = {};
+    const compiled = def ? compiledInput(a, def.deferred) : undefined;
+
+    if (o.policyError) {
+      status = 'Failed';
+      error = o.policyError;
+    } else if (!def || !compiled) {
+      status = 'Failed';
+      error = unsupportedActivity(a.name, a.type, this.pipeline.name).toActivity(a.name);
+    } else {
+      try {
+        input = compiled.input(exprCtx) as Record<string, unknown>;
+        recordedInput = Object.keys(compiled.deferred).length ? { ...input, ...compiled.deferred } : input;
+      } catch (e) {
+        // A mocked activity's properties may reference what pipevault cannot evaluate (dataset() of a Copy);
+        // the mock replaces the activity, so its input is shown as written instead of failing the run.
+        if (!(def as MockDefinition).isMock) {
+          status = 'Failed';
+          error = toActivityError(e, a.name);
+        }
+      }
+    }
+
+    if (status === 'Succeeded' && def) {
+      // Saved before executing so a long-running activity shows InProgress (coalesced with the final save when
+      // the activity ends within the same tick).
+      r.input = o.secureInput ? SECURE_MARKER : this.mask(recordedInput);
+      this.services.store.saveActivityRun(r);
+      this.services.onActivityRun?.(r);
+      const ctx = this.activityContext(a, frame, activityRunId, input, exprCtx);
+      try {
+        const ret = def.execute(ctx);
+        const res: ActivityResult = isPromise(ret) ? await this.guard(ret, a, ctx, o.timeoutMs) : ret;
+        if (res.input !== undefined) recordedInput = res.input;
+        output = res.output;
+        if (res.status === 'Failed') {
+          status = 'Failed';
+          error = res.error ? { ...res.error, target: res.error.target || a.name } : null;
+        }
+      } catch (e) {
+        status = this.signal.aborted ? 'Cancelled' : 'Failed';
+        error = status === 'Cancelled' ? activityCancelled(a.name).toActivity(a.name) : toActivityError(e, a.name);
+      } finally {
+        ctx.dispose();
+      }
+    }
+
+    const end = clock.now();
+    r.status = status as ActivityRunStatus;
+    r.activityRunEnd = new Date(end).toISOString();
+    r.durationInMs = end - start;
+    r.input = o.secureInput ? SECURE_MARKER : this.mask(recordedInput);
+    r.output = output === undefined ? null : o.secureOutput ? SECURE_MARKER : this.mask(output);
+    r.error = error ? (this.mask(error) as ActivityRunError) : null;
+    await this.record(r);
+    return { status, output, error };
+  }
+
+  /** Races an asynchronous activity against its policy timeout and the run's cancellation. */
+  private guard(p: Promise<ActivityResult>, a: Activity, ctx: ActivityCtx, timeoutMs: number): Promise<ActivityResult> {
+    const timerCtl = new AbortController();
+    const timers = this.services.timers;
+    return new Promise<ActivityResult>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        timerCtl.abort();
+        this.signal.removeEventListener('abort', onCancel);
+        fn();
+      };
+      const onCancel = () => {
+        ctx.abort(this.signal.reason);
+        finish(() => reject(activityCancelled(a.name)));
+      };
+      if (this.signal.aborted) return onCancel();
+      this.signal.addEventListener('abort', onCancel, { once: true });
+      timers.sleep(timeoutMs, timerCtl.signal).then(
+        () => {
+          const err = activityTimedOut(a.name, formatTimeSpan(timeoutMs));
+          ctx.abort(err);
+          finish(() => reject(err));
+        },
+        () => undefined,
+      );
+      p.then(
+        (v) => finish(() => resolve(v)),
+        (e) => finish(() => reject(e)),
+      );
+    });
+  }
+
+  private activityContext(
+    a: Activity,
+    frame: Frame,
+    activityRunId: string,
+    input: Record<string, unknown>,
+    exprCtx: EvaluationContext,
+  ): ActivityCtx {
+    return new ActivityCtx(this, a, frame, activityRunId, input, exprCtx, this.services, this.startChild);
+  }
+
+  /** Used by ActivityCtx: a nested scope below `frame`. */
+  runChildScope(
+    activities: readonly Activity[],
+    frame: Frame,
+    activityRunId: string,
+    opts: ScopeOptions = {},
+  ): Promise<ScopeOutcome> {
+    const hasItem = opts.hasItem ?? ('item' in opts ? true : frame.hasItem);
+    return this.runScope(activities, {
+      parent: frame,
+      states: new Map(),
+      item: opts.hasItem !== undefined || 'item' in opts ? opts.item : frame.item,
+      hasItem,
+      iteration: opts.iteration ?? null,
+      parentActivityRunId: activityRunId,
+    });
+  }
+}
+
+class ActivityCtx implements ActivityContext {
+  private attemptCtl: AbortController | null = null;
+  private combined: AbortSignal | null = null;
+  private abortListener: (() => void) | null = null;
+
+  constructor(
+    private readonly exec: RunExecution,
+    readonly activity: Activity,
+    private readonly frame: Frame,
+    readonly activityRunId: string,
+    readonly input: Record<string, unknown>,
+    readonly expressionContext: EvaluationContext,
+    private readonly svc: EngineServices,
+    private readonly child: ExecutionInit['startChild'],
+  ) {}
+
+  get activityName() {
+    return this.activity.name;
+  }
+  get runId() {
+    return this.exec.runId;
+  }
+  get pipelineName() {
+    return this.exec.pipeline.name;
+  }
+  get factoryName() {
+    return this.svc.factoryName;
+  }
+  get typeProperties() {
+    return this.activity.typeProperties ?? {};
+  }
+  get variables() {
+    const v = this.exec.variables;
+    const name = this.activity.name;
+    return {
+      has: (n: string) => v.has(n),
+      get: (n: string) => v.get(n),
+      typeOf: (n: string) => v.typeOf(n),
+      set: (n: string, value: unknown) => v.set(n, value, name),
+      append: (n: string, value: unknown) => v.append(n, value, name),
+    };
+  }
+  get clock() {
+    return this.svc.clock;
+  }
+  get ids() {
+    return this.svc.ids;
+  }
+  get logger() {
+    return this.svc.logger;
+  }
+  get services() {
+    return this.svc.activityServices;
+  }
+
+  /** The run's cancellation plus this attempt's timeout, combined lazily (most activities never look). */
+  get signal(): AbortSignal {
+    if (!this.combined) {
+      this.attemptCtl = new AbortController();
+      const ctl = this.attemptCtl;
+      const run = this.exec.signal;
+      if (run.aborted) ctl.abort(run.reason);
+      else {
+        this.abortListener = () => ctl.abort(run.reason);
+        run.addEventListener('abort', this.abortListener, { once: true });
+      }
+      this.combined = ctl.signal;
+    }
+    return this.combined;
+  }
+
+  abort(reason: unknown): void {
+    if (this.attemptCtl && !this.attemptCtl.signal.aborted) this.attemptCtl.abort(reason);
+  }
+
+  dispose(): void {
+    if (this.abortListener) this.exec.signal.removeEventListener('abort', this.abortListener);
+    this.abortListener = null;
+  }
+
+  evaluate(value: unknown, extra?: ScopeOptions): unknown {
+    if (extra && ('item' in extra || extra.hasItem !== undefined)) {
+      return evaluateValue(value, { ...this.expressionContext, item: extra.item, hasItem: extra.hasItem ?? true });
+    }
+    return evaluateValue(value, this.expressionContext);
+  }
+
+  setReturnValue(value: Record<string, unknown>): void {
+    this.exec.returnValue = value;
+  }
+
+  runActivities(activities: readonly Activity[], opts?: ScopeOptions): Promise<ScopeOutcome> {
+    return this.exec.runChildScope(activities, this.frame, this.activityRunId, opts);
+  }
+
+  executePipeline(req: ChildRunRequest): Promise<ChildRunOutcome> {
+    return this.child(req, { activityName: this.activity.name, activityRunId: this.activityRunId });
+  }
+
+  sleep(ms: number): Promise<void> {
+    return this.svc.timers.sleep(ms, this.signal);
+  }
+}
+
+/** A mock stands in for the activity whatever its type; its output may hold expressions. */
+interface MockDefinition extends ActivityDefinition {
+  isMock: true;
+}
+
+function mockDefinition(mock: ActivityMock): MockDefinition {
+  return {
+    type: '(mock)',
+    isMock: true,
+    execute(ctx) {
+      const output = mock.output === undefined ? {} : ctx.evaluate(mock.output);
+      if (mock.status === 'Failed') {
+        const base = mockedActivityFailure(ctx.activityName).toActivity(ctx.activityName);
+        const e = mock.error ?? {};
+        return {
+          status: 'Failed',
+          output,
+          error: {
+            errorCode: String(e.errorCode ?? base.errorCode),
+            message: String(e.message ?? base.message),
+            failureType: String(e.failureType ?? base.failureType),
+            target: String(e.target ?? ctx.activityName),
+          },
+        };
+      }
+      return { output };
+    },
+  };
+}
