@@ -84,7 +84,7 @@ export function toPlain(v: unknown): unknown {
 
 /**
  * .NET's shortest round-trip text of a double (`double.ToString()` on .NET Core 3+): like JavaScript's, but
- * scientific notation from 1E+15 up and below 1E-05, written `1E+15` / `1E-05` (two exponent digits at least).
+ * scientific notation from 1E+15 up and from 1E-05 down, written `1E+15` / `1E-05` (two exponent digits at least).
  */
 export function formatDouble(n: number): string {
   if (Number.isNaN(n)) return 'NaN';
@@ -94,19 +94,11 @@ export function formatDouble(n: number): string {
   const exp = n.toExponential(); // shortest digits, e.g. "1.2345e+20"
   const e = exp.indexOf('e');
   const power = Number(exp.slice(e + 1));
-  if (power >= -5 && power < 15) return String(n).includes('e') ? plainDecimal(exp.slice(0, e), power) : String(n);
+  if (power > -5 && power < 15) return String(n);
   const mantissa = exp.slice(0, e).toUpperCase();
   const sign = power < 0 ? '-' : '+';
   const digits = String(Math.abs(power)).padStart(2, '0');
   return `${mantissa}E${sign}${digits}`;
-}
-
-function plainDecimal(mantissa: string, power: number): string {
-  // Only reached for 1e-6 < |n| < 1e-5 style values JS prints in exponent form; power is -5 here.
-  const neg = mantissa.startsWith('-');
-  const digits = mantissa.replace('-', '').replace('.', '');
-  const s = power < 0 ? `0.${'0'.repeat(-power - 1)}${digits}` : digits;
-  return neg ? `-${s}` : s;
 }
 
 /** Text of a value as interpolation, `concat` and `string()` produce it (spec §3.6). */
@@ -136,6 +128,13 @@ export function stringifyJson(v: unknown, indent = ''): string {
   return parts.join('');
 }
 
+/** A float as Json.NET writes it: .NET round-trip text, with `.0` added when it would read as an integer. */
+function jsonDouble(n: number): string {
+  if (!Number.isFinite(n)) return 'null';
+  const t = formatDouble(n);
+  return /[.E]/.test(t) ? t : `${t}.0`;
+}
+
 function writeJson(v: unknown, out: string[], indent: string, current: string): void {
   if (v === null || v === undefined) {
     out.push('null');
@@ -152,7 +151,7 @@ function writeJson(v: unknown, out: string[], indent: string, current: string): 
       out.push(v.toString());
       return;
     case 'number':
-      out.push(Number.isFinite(v) ? String(v) : 'null');
+      out.push(Number.isSafeInteger(v) ? String(v) : jsonDouble(v));
       return;
     case 'object':
       break;
@@ -161,7 +160,7 @@ function writeJson(v: unknown, out: string[], indent: string, current: string): 
       return;
   }
   if (v instanceof AdfFloat) {
-    out.push(Number.isFinite(v.value) ? (Number.isSafeInteger(v.value) ? `${v.value}.0` : String(v.value)) : 'null');
+    out.push(jsonDouble(v.value));
     return;
   }
   const inner = indent ? current + indent : '';
