@@ -33,3 +33,16 @@ export { walkActivities, childLists, ancestorsOf, type ActivityNode, type ChildL
 export { parseTimeSpan } from './timespan.js';
 export { canonicalParameterType, canonicalVariableType } from './normalize.js';
 export { readJsonFile } from './json-file.js';
+export {
+  loadWorkspace,
+  checkWorkspaceJson,
+  WORKSPACE_FILE,
+  type Workspace,
+  type WorkspaceSecret,
+  type SecretVersion,
+  type AccessPolicy,
+  type LoadWorkspaceOptions,
+} from './workspace/load.js';
+export { SecretText } from './workspace/secret-text.js';
+export { loadMocksFile, findMock, type Mock } from './workspace/mocks.js';
+export { SECRET_PERMISSIONS, type SecretPermission } from './workspace/schema.js';

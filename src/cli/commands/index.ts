@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { register as registerExpr } from './expr.js';
+import { register as registerValidate } from './validate.js';
 
 /**
  * Every CLI command, in the order `--help` lists them. Adding a command is adding a file beside this one and
@@ -8,4 +9,5 @@ import { register as registerExpr } from './expr.js';
 export function register(program: Command): void {
   void program;
   registerExpr(program);
+  registerValidate(program);
 }
