@@ -285,3 +285,37 @@ export const runInterrupted = (runId: string) =>
     failureType: 'SystemError',
     exitCode: 1,
   });
+
+// ---- identity ------------------------------------------------------------------------------------------
+
+export const invalidAccessToken = (reason: string) =>
+  new PipevaultError({
+    code: 'InvalidAuthenticationToken',
+    message: `The access token is invalid: ${reason}.`,
+    status: 401,
+    exitCode: 1,
+  });
+
+export const principalNotFound = (id: string) =>
+  new PipevaultError({
+    code: 'PrincipalNotFound',
+    message: `No principal with object ID or application ID '${id}' exists in this tenant. List them with: pipevault identity show`,
+    status: 404,
+    exitCode: 2,
+  });
+
+export const unknownRole = (role: string, known: string[]) =>
+  new PipevaultError({
+    code: 'RoleDefinitionDoesNotExist',
+    message: `The role '${role}' does not exist. Known roles: ${known.join(', ')}.`,
+    status: 400,
+    exitCode: 2,
+  });
+
+export const adminRequired = () =>
+  new PipevaultError({
+    code: 'AuthorizationFailed',
+    message: 'Only the pipevault admin principal may call the admin API (use the admin credential in the data dir).',
+    status: 403,
+    exitCode: 1,
+  });

@@ -1,0 +1,50 @@
+import { fastify, type FastifyInstance } from 'fastify';
+import { toPipevaultError } from '../common/errors.js';
+import type { ServerDeps } from './deps.js';
+import { registerServicePlugins } from './plugins.js';
+import { decorateVaultName } from './vault-routing.js';
+
+export interface BuildAppOptions {
+  deps: ServerDeps;
+  tls: { cert: string; key: string };
+  /** The vault of this listener when it is a `--vault NAME=PORT` port. */
+  fixedVault?: string;
+  appServiceHeader: string;
+}
+
+/** One HTTPS fastify app (one per listening port). Plain HTTP on the port fails the TLS handshake. */
+export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
+  const app = fastify({
+    https: { cert: o.tls.cert, key: o.tls.key },
+    loggerInstance: o.deps.logger,
+    requestIdHeader: 'x-ms-client-request-id',
+    genReqId: () => o.deps.ids.uuid(),
+    // Key Vault ids and nextLinks are long; the default 100 is too short for some query strings
+    routerOptions: { maxParamLength: 500 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance; // the HTTPS server type only differs in the raw server; plugins use the common one
+  decorateVaultName(app, o.fixedVault);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-ms-request-id', req.id);
+  });
+  app.get('/health', async () => ({ status: 'ok' }));
+  // anything that escapes a plugin's own error handling: a generic shape without internals
+  app.setErrorHandler((e, req, reply) => {
+    const status = (e as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).send({ error: { code: 'BadRequest', message: (e as Error).message } });
+    }
+    const err = toPipevaultError(e);
+    if (err.status >= 500) req.log.error({ err: { message: (e as Error).message, code: err.code } }, 'request failed');
+    return reply
+      .code(err.status)
+      .send(
+        err.status >= 500
+          ? { error: { code: 'InternalError', message: 'Internal error; see the server log.' } }
+          : err.toArm(),
+      );
+  });
+  await registerServicePlugins(app, o.deps, { appServiceHeader: o.appServiceHeader });
+  return app;
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import { identityPlugin } from '../identity/plugin.js';
+import type { ServerDeps } from './deps.js';
+
+/**
+ * THE place where service plugins are mounted. Every listener (main port and each `--vault NAME=PORT`) gets
+ * the same set; `request.vaultName` tells a route which vault it serves. Add one line per service here.
+ */
+export async function registerServicePlugins(
+  app: FastifyInstance,
+  deps: ServerDeps,
+  extra: { appServiceHeader: string },
+): Promise<void> {
+  await app.register(identityPlugin, {
+    identity: deps.identity,
+    clock: deps.clock,
+    appServiceHeader: extra.appServiceHeader,
+  });
+  // ---- service plugins: Key Vault, ADF API … -----------------------------------------------------------
+  // e.g. await app.register(keyVaultPlugin(deps));
+}
+
+/**
+ * Hook for `--factory DIR` (repeatable) and `--watch`: loading factory folders belongs to the ADF side. It is
+ * called once the server is listening, with every dir given on the command line.
+ */
+export async function loadFactories(deps: ServerDeps): Promise<void> {
+  if (deps.config.factories.length === 0) return;
+  // ---- factory loading goes here (ADF) ----------------------------------------------------------------
+  deps.logger.warn({ factories: deps.config.factories }, 'factory loading is not available yet; --factory ignored');
+}

@@ -1,0 +1,131 @@
+import 'reflect-metadata'; // @peculiar/x509 (through tsyringe) needs the Reflect metadata API
+import { createPrivateKey, webcrypto, randomBytes, X509Certificate as NodeX509 } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import { rootCertificates } from 'node:tls';
+import * as x509 from '@peculiar/x509';
+import type { Clock } from '../common/clock.js';
+
+/**
+ * TLS material for the HTTPS listener, generated once into `{dataDir}/tls/`: an ECDSA P-256 CA (`ca.pem`,
+ * `ca-key.pem`), a server certificate signed by it (`cert.pem`, `key.pem`), and `ca-bundle.pem` = the system
+ * CAs plus ours, for `NODE_EXTRA_CA_CERTS` (which names one file). The server certificate is re-issued by the
+ * same CA when a name it must cover (`--host`) is missing, so clients that trust the CA keep working.
+ */
+
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+  ca: string;
+  caFile: string;
+  caBundleFile: string;
+  dir: string;
+}
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const BASE_NAMES = ['localhost', '127.0.0.1', '::1', '*.localhost', '*.vault.azure.net'];
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+function pemKey(der: ArrayBuffer): string {
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
+  return `-----BEGIN PRIVATE KEY-----\n${b64}\n-----END PRIVATE KEY-----\n`;
+}
+
+function writeSecretFile(path: string, text: string) {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+async function importKey(pem: string): Promise<CryptoKey> {
+  const der = createPrivateKey(pem).export({ format: 'der', type: 'pkcs8' });
+  return webcrypto.subtle.importKey('pkcs8', der, ALG, false, ['sign']) as Promise<CryptoKey>;
+}
+
+function coversAll(certPem: string, names: string[]): boolean {
+  const san = new NodeX509(certPem).subjectAltName ?? '';
+  const have = san.split(', ').map((e) => e.replace(/^(DNS|IP Address):/, '').toLowerCase());
+  return names.every((n) => have.includes(n.toLowerCase()));
+}
+
+export async function ensureTls(opts: { dataDir: string; hosts: string[]; clock: Clock }): Promise<TlsMaterial> {
+  const dir = join(opts.dataDir, 'tls');
+  mkdirSync(dir, { recursive: true });
+  const f = (n: string) => join(dir, n);
+  const names = [...new Set([...BASE_NAMES, ...opts.hosts.filter((h) => h && h !== '0.0.0.0' && h !== '::')])];
+  const now = new Date(opts.clock.now());
+
+  let caPem: string;
+  let caKey: CryptoKey;
+  if (existsSync(f('ca.pem')) && existsSync(f('ca-key.pem'))) {
+    caPem = readFileSync(f('ca.pem'), 'utf8');
+    caKey = await importKey(readFileSync(f('ca-key.pem'), 'utf8'));
+  } else {
+    const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const ca = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: randomBytes(8).toString('hex'),
+      name: 'CN=pipevault local CA',
+      notBefore: new Date(now.getTime() - 3600_000),
+      notAfter: new Date(now.getTime() + 10 * 365 * 86400_000),
+      signingAlgorithm: ALG,
+      keys,
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    });
+    caPem = ca.toString('pem') + '\n';
+    writeSecretFile(
+      f('ca-key.pem'),
+      pemKey((await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)) as ArrayBuffer),
+    );
+    writeFileSync(f('ca.pem'), caPem);
+    caKey = keys.privateKey;
+  }
+
+  let certPem = existsSync(f('cert.pem')) ? readFileSync(f('cert.pem'), 'utf8') : '';
+  let keyPem = existsSync(f('key.pem')) ? readFileSync(f('key.pem'), 'utf8') : '';
+  const stale = !certPem || !keyPem || !coversAll(certPem, names) || new Date(new NodeX509(certPem).validTo) < now;
+  if (stale) {
+    const caCert = new x509.X509Certificate(caPem);
+    const keys = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: randomBytes(8).toString('hex'),
+      subject: 'CN=localhost',
+      issuer: caCert.subject,
+      notBefore: new Date(now.getTime() - 3600_000),
+      notAfter: new Date(now.getTime() + 825 * 86400_000),
+      signingAlgorithm: ALG,
+      publicKey: keys.publicKey,
+      signingKey: caKey,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+        new x509.SubjectAlternativeNameExtension(
+          names.map((n) => ({ type: (isIP(n) ? 'ip' : 'dns') as 'ip' | 'dns', value: n })),
+        ),
+        await x509.AuthorityKeyIdentifierExtension.create(caCert),
+      ],
+    });
+    certPem = cert.toString('pem') + '\n';
+    keyPem = pemKey((await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)) as ArrayBuffer);
+    writeSecretFile(f('key.pem'), keyPem);
+    writeFileSync(f('cert.pem'), certPem);
+  }
+
+  const bundle = [...rootCertificates, caPem.trim()].join('\n') + '\n';
+  if (!existsSync(f('ca-bundle.pem')) || readFileSync(f('ca-bundle.pem'), 'utf8') !== bundle)
+    writeFileSync(f('ca-bundle.pem'), bundle);
+  return { cert: certPem, key: keyPem, ca: caPem, caFile: f('ca.pem'), caBundleFile: f('ca-bundle.pem'), dir };
+}
+
+/** User-supplied `--cert/--key`: read as given; the CA file is the certificate itself (or its chain). */
+export function readUserTls(opts: { certFile: string; keyFile: string }): { cert: string; key: string } {
+  return { cert: readFileSync(opts.certFile, 'utf8'), key: readFileSync(opts.keyFile, 'utf8') };
+}
