@@ -121,6 +121,8 @@ class Parser {
   }
 }
 
+const SUPPORTED = new Set(['parameters', 'variables', 'concat', 'format', 'tolower', 'toupper', 'string', 'replace']);
+
 const str = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function evaluate(node: Node, scope: ArmScope): unknown {
@@ -131,6 +133,11 @@ function evaluate(node: Node, scope: ArmScope): unknown {
     if (target === null || typeof target !== 'object')
       throw new ArmExpressionError(`cannot read '${str(key)}' of a non-object`);
     return (target as Record<string, unknown>)[key as string];
+  }
+  if (!SUPPORTED.has(node.name.toLowerCase())) {
+    throw new ArmExpressionError(
+      `the ARM function '${node.name}' is not supported when loading a template (supported: parameters, variables, concat, format, toLower, toUpper, string, replace)`,
+    );
   }
   const args = node.args.map((a) => evaluate(a, scope));
   switch (node.name.toLowerCase()) {
@@ -148,11 +155,7 @@ function evaluate(node: Node, scope: ArmScope): unknown {
       return String(args[0]).toUpperCase();
     case 'string':
       return str(args[0]);
-    case 'replace':
+    default: // replace, the last of SUPPORTED
       return String(args[0]).split(String(args[1])).join(String(args[2]));
-    default:
-      throw new ArmExpressionError(
-        `the ARM function '${node.name}' is not supported when loading a template (supported: parameters, variables, concat, format, toLower, toUpper, string, replace)`,
-      );
   }
 }
