@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/common/clock.js';
-import { sequentialIds } from '../../src/common/ids.js';
+import { sequentialIds, type IdGenerator } from '../../src/common/ids.js';
 import { builtinActivities, type ActivityDefinition } from '../../src/adf/activities/index.js';
 import { Engine, type EngineOptions } from '../../src/adf/engine/engine.js';
 import { ActivityRegistry } from '../../src/adf/engine/registry.js';
@@ -69,6 +69,8 @@ export interface TestEnv {
   store: RunsStore;
   clock: ManualClock;
   timers: VirtualTimers;
+  /** One id sequence per store, so runs of different engines on it never collide. */
+  ids: IdGenerator;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function openEnv(): Promise<TestEnv> {
     store,
     clock,
     timers,
+    ids: sequentialIds(),
     close: async () => {
       await store.close();
       await database.close();
@@ -143,7 +146,7 @@ export function makeEngine(
     factoryName: 'test-factory',
     clock: env.clock,
     timers: env.timers,
-    ids: sequentialIds(),
+    ids: env.ids,
     registry,
     ...opts,
   });
