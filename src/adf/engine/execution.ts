@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import {
   activityCancelled,
   activityTimedOut,
@@ -119,6 +120,8 @@ export interface ExecutionInit {
   /** Expression-context fields fixed for the whole run (trigger, globals, factory…). */
   base: EvaluationContext;
   services: EngineServices;
+  /** Rerun (./rerun.ts): top-level activities that do not run again, with the state they keep. */
+  reuse?: ReadonlyMap<string, ActivityState & { status: BranchStatus }>;
   startChild(req: ChildRunRequest, parent: { activityName: string; activityRunId: string }): Promise<ChildRunOutcome>;
 }
 
@@ -136,13 +139,17 @@ export class RunExecution {
   private readonly base: EvaluationContext;
   private readonly services: EngineServices;
   private readonly startChild: ExecutionInit['startChild'];
+  private readonly reuse?: ExecutionInit['reuse'];
 
   constructor(init: ExecutionInit) {
     this.runId = init.runId;
+    this.reuse = init.reuse;
     this.pipeline = init.pipeline;
     this.services = init.services;
     this.startChild = init.startChild;
     this.variables = new RunVariables(init.pipeline.properties.variables);
+    // Every in-flight activity (a ForEach of 50 at once) listens for the run's cancellation.
+    setMaxListeners(0, this.controller.signal);
     this.base = { ...init.base, parameters: init.parameters, variables: this.variables.view };
   }
 
@@ -221,6 +228,11 @@ export class RunExecution {
     start: (a: Activity) => Promise<BranchStatus>,
     frame: Frame,
   ): Promise<BranchStatus> {
+    const reused = frame.parent === undefined ? this.reuse?.get(a.name) : undefined;
+    if (reused) {
+      frame.states.set(a.name, reused);
+      return reused.status;
+    }
     const deps = a.dependsOn;
     if (deps?.length) {
       const ups = await Promise.all(deps.map((d) => start(byName.get(d.activity) as Activity)));
