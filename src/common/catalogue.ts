@@ -19,26 +19,6 @@ export const unreadablePath = (path: string, reason: string) =>
 export const invalidJson = (where: string, reason: string) =>
   new PipevaultError({ code: 'BadRequest', message: `Invalid JSON in ${where}: ${reason}`, exitCode: 2 });
 
-// ---- storage ------------------------------------------------------------------------------------------
-
-export const masterKeyUnusable = (reason: string) =>
-  new PipevaultError({
-    code: 'MasterKeyUnusable',
-    message: `The master key cannot be used: ${reason}.`,
-    status: 500,
-    failureType: 'SystemError',
-    exitCode: 2,
-  });
-
-export const sealedValueUnreadable = (reason: string) =>
-  new PipevaultError({
-    code: 'SealedValueUnreadable',
-    message: `A stored secret value cannot be decrypted: ${reason}. Check PIPEVAULT_MASTER_KEY / the data dir's master.key.`,
-    status: 500,
-    failureType: 'SystemError',
-    exitCode: 1,
-  });
-
 // ---- Key Vault data plane (messages as Azure Key Vault words them; specs/keyvault-identity.md §1.6) ----------
 
 const KV_NOT_FOUND_HELP = 'For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182';
@@ -170,6 +150,26 @@ export const kvInternal = () =>
   new PipevaultError({
     code: 'InternalError',
     message: 'The vault could not complete the request because of an internal error; the server log has details.',
+    status: 500,
+    failureType: 'SystemError',
+    exitCode: 1,
+  });
+
+// ---- storage ------------------------------------------------------------------------------------------
+
+export const masterKeyUnusable = (reason: string) =>
+  new PipevaultError({
+    code: 'MasterKeyUnusable',
+    message: `The master key cannot be used: ${reason}.`,
+    status: 500,
+    failureType: 'SystemError',
+    exitCode: 2,
+  });
+
+export const sealedValueUnreadable = (reason: string) =>
+  new PipevaultError({
+    code: 'SealedValueUnreadable',
+    message: `A stored secret value cannot be decrypted: ${reason}. Check PIPEVAULT_MASTER_KEY / the data dir's master.key.`,
     status: 500,
     failureType: 'SystemError',
     exitCode: 1,
@@ -316,6 +316,177 @@ export const adminRequired = () =>
   new PipevaultError({
     code: 'AuthorizationFailed',
     message: 'Only the pipevault admin principal may call the admin API (use the admin credential in the data dir).',
+    status: 403,
+    exitCode: 1,
+  });
+
+// ---- outbound HTTP of runs, Web / WebHook / Azure Function, Key Vault references (docs/secrets-in-pipelines.md) ----
+
+/** ADF's error code for a Web activity call that failed (non-2xx, connection, timeout). */
+export const WEB_ACTIVITY_ERROR = '2108';
+
+export const outboundHostNotAllowed = (host: string) =>
+  new PipevaultError({
+    code: 'OutboundHostNotAllowed',
+    message:
+      `The run may not call '${host}': pipevault never reaches a host outside this machine by accident. ` +
+      `Map it to a local stand-in in pipevault.json ("hosts": {"${host}": "http://127.0.0.1:PORT"}), ` +
+      `or allow real calls with --allow-egress (or "allowEgress": true in pipevault.json).`,
+    failureType: 'UserError',
+    exitCode: 1,
+  });
+
+export const unknownVaultHost = (vault: string, host: string) =>
+  new PipevaultError({
+    code: 'VaultNotFound',
+    message:
+      `The vault '${vault}' (${host}) is not defined here: add it under "vaults" in pipevault.json, ` +
+      `or create it with: pipevault keyvault create --name ${vault}`,
+    failureType: 'UserError',
+    exitCode: 1,
+  });
+
+export const outboundRequestFailed = (url: string, reason: string) =>
+  new PipevaultError({
+    code: WEB_ACTIVITY_ERROR,
+    message: `Error calling the endpoint '${url}'. Response status code: 'NA - Unknown'. More details: ${reason}.`,
+    failureType: 'UserError',
+    exitCode: 1,
+  });
+
+export const outboundTimedOut = (url: string, ms: number) =>
+  new PipevaultError({
+    code: WEB_ACTIVITY_ERROR,
+    message: `Error calling the endpoint '${url}'. Response status code: 'NA - Unknown'. More details: no response within ${Math.round(ms / 1000)} s (httpRequestTimeout; at most 00:10:00).`,
+    failureType: 'UserError',
+    exitCode: 1,
+  });
+
+export const outboundResponseTooLarge = (url: string, maxBytes: number) =>
+  new PipevaultError({
+    code: '2001',
+    message: `The length of execution output is over limit (around ${Math.round(maxBytes / 1048576)}MB currently): the response of '${url}' is larger.`,
+    failureType: 'UserError',
+    exitCode: 1,
+  });
+
+/** A non-2xx answer: ADF shows the response body as the message (a Key Vault 403 reads as Key Vault wrote it). */
+export const webActivityHttpError = (url: string, status: number, body: string) =>
+  new PipevaultError({
+    code: WEB_ACTIVITY_ERROR,
+    message: body.trim() ? body : `Error calling the endpoint '${url}'. Response status code: '${status}'.`,
+    failureType: 'UserError',
+    exitCode: 1,
+  });
+
+export const activityServiceMissing = (activity: string, what: string) =>
+  new PipevaultError({
+    code: 'ServiceNotAvailable',
+    message: `Activity '${activity}' needs ${what}, which this run was started without; run it with pipevault run or pipevault start.`,
+    failureType: 'SystemError',
+    target: activity,
+    exitCode: 1,
+  });
+
+export const tokenRequestFailed = (who: string, resource: string, reason: string) =>
+  new PipevaultError({
+    code: 'AuthenticationFailed',
+    message: `Could not get a token for ${who} (resource '${resource}'): ${reason}`,
+    failureType: 'UserError',
+    exitCode: 1,
+  });
+
+export const unknownReference = (kind: string, name: string, known: string[]) =>
+  new PipevaultError({
+    code: 'ReferenceNotFound',
+    message: `The ${kind} '${name}' is not defined in the factory${known.length ? `; it has: ${known.slice(0, 20).join(', ')}` : ''}.`,
+    failureType: 'UserError',
+    exitCode: 1,
+  });
+
+export const keyVaultSecretUnavailable = (secretName: string, store: string, vaultMessage: string) =>
+  new PipevaultError({
+    code: 'AzureKeyVaultSecretNotAccessible',
+    message: `Failed to get the secret '${secretName}' from Azure Key Vault (linked service '${store}'): ${vaultMessage}`,
+    failureType: 'UserError',
+    exitCode: 1,
+  });
+
+export const webhookTimedOut = (activity: string, timeout: string) =>
+  new PipevaultError({
+    code: 'WebhookTimedOut',
+    message: `Activity '${activity}' received no callback within ${timeout} (typeProperties.timeout); the endpoint must POST to the callBackUri it was sent.`,
+    failureType: 'UserError',
+    target: activity,
+    exitCode: 1,
+  });
+
+export const webhookReportedFailure = (code: string, message: string) =>
+  new PipevaultError({ code: code || 'WebhookFailed', message, failureType: 'UserError', exitCode: 1 });
+
+export const azureFunctionFailed = (fn: string, status: number | string, message: string) =>
+  new PipevaultError({
+    code: '3608',
+    message: `Call to provided Azure function '${fn}' failed with status-'${status}' and message - '${message}'.`,
+    failureType: 'UserError',
+    exitCode: 1,
+  });
+
+// ---- ADF management API (ARM-shaped, 2018-06-01; errors as ARM's {"error": {code, message, target?}}) ----------
+
+export const rerunNotPossible = (runId: string, reason: string) =>
+  new PipevaultError({
+    code: 'BadRequest',
+    message: `Cannot rerun pipeline run '${runId}': ${reason}.`,
+    status: 400,
+    exitCode: 2,
+  });
+
+export const armMissingApiVersion = () =>
+  new PipevaultError({
+    code: 'MissingApiVersionParameter',
+    message: "The api-version query parameter (?api-version=) is required for all requests. Use api-version '2018-06-01'.",
+    status: 400,
+    exitCode: 2,
+  });
+
+export const armInvalidApiVersion = (given: string, supported: string) =>
+  new PipevaultError({
+    code: 'InvalidApiVersionParameter',
+    message: `The api-version '${given}' is invalid. The supported versions are '${supported}'. (Start the server with --loose to accept any.)`,
+    status: 400,
+    exitCode: 2,
+  });
+
+export const armResourceNotFound = (type: string, name: string, scope: string) =>
+  new PipevaultError({
+    code: 'ResourceNotFound',
+    message: `The Resource '${type}/${name}' under resource group '${scope}' was not found.`,
+    status: 404,
+    exitCode: 2,
+  });
+
+export const armEntityNotFound = (kind: string, name: string, factory: string) =>
+  new PipevaultError({
+    code: 'NotFound',
+    message: `Entity '${name}' (${kind}) not found in factory '${factory}'.`,
+    status: 404,
+    exitCode: 2,
+  });
+
+export const armInvalidBody = (reason: string, target?: string) =>
+  new PipevaultError({
+    code: 'BadRequest',
+    message: reason,
+    status: 400,
+    exitCode: 2,
+    ...(target ? { target } : {}),
+  });
+
+export const armAuthorizationFailed = (objectId: string, action: string, scope: string) =>
+  new PipevaultError({
+    code: 'AuthorizationFailed',
+    message: `The client with object id '${objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. Grant a role with: pipevault role assignment create --assignee ${objectId} --role "Data Factory Contributor" --scope ${scope}`,
     status: 403,
     exitCode: 1,
   });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { registerAdfApi } from '../adf/api/index.js';
 import { identityPlugin } from '../identity/plugin.js';
 import type { ServerDeps } from './deps.js';
 
@@ -18,6 +19,14 @@ export async function registerServicePlugins(
   });
   // ---- service plugins: Key Vault, ADF API … -----------------------------------------------------------
   // e.g. await app.register(keyVaultPlugin(deps));
+  await registerAdfApi(app, {
+    database: deps.store,
+    identity: deps.identity,
+    clock: deps.clock,
+    ids: deps.ids,
+    logger: deps.logger,
+    loose: deps.config.loose,
+  });
 }
 
 /**

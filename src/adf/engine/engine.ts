@@ -13,6 +13,7 @@ import { RunExecution } from './execution.js';
 import type { MockMap } from './mocks.js';
 import { recordParameters, resolveParameters, secureParameterNames } from './parameters.js';
 import { ActivityRegistry } from './registry.js';
+import { planRecovery, supersede, type RecoveryPlan } from './rerun.js';
 import type { EngineServices } from './services.js';
 import { realTimers, type Timers } from './timers.js';
 
@@ -56,6 +57,8 @@ export interface CreateRunRequest {
   trigger?: TriggerInfo;
   invokedBy?: InvokedBy;
   runGroupId?: string;
+  /** A rerun of an earlier run (./rerun.ts): joins its group, reuses what it does not rerun. */
+  recovery?: RecoveryPlan;
 }
 
 export interface RunHandle {
@@ -74,6 +77,7 @@ interface Live {
   done: Promise<PipelineRunRecord>;
   resolve: (r: PipelineRunRecord) => void;
   cancelRequested: boolean;
+  recovery?: RecoveryPlan;
 }
 
 /**
@@ -156,7 +160,7 @@ export class Engine {
         : { name: 'Manual', id: ids.uuid(), invokedByType: 'Manual' });
     const record: PipelineRunRecord = {
       runId,
-      runGroupId: req.runGroupId ?? runId,
+      runGroupId: req.runGroupId ?? req.recovery?.runGroupId ?? runId,
       isLatest: true,
       pipelineName: pipeline.name,
       parameters: recordParameters(parameters, secureParameterNames(pipeline)),
@@ -206,6 +210,7 @@ export class Engine {
       done,
       resolve,
       cancelRequested: false,
+      recovery: req.recovery,
     };
     this.live.set(runId, live);
     parentLive?.children.add(runId);
@@ -219,6 +224,7 @@ export class Engine {
       this.running.set(key, (this.running.get(key) ?? 0) + 1);
       await this.begin(live);
     }
+    if (req.recovery) await supersede(this.svc.store, record.runGroupId, runId);
     return { runId, done };
   }
 
@@ -242,6 +248,7 @@ export class Engine {
       parameters: live.parameters,
       base: live.base,
       services: this.svc,
+      reuse: live.recovery?.reuse,
       startChild: (req, p): Promise<ChildRunOutcome> => this.startChild(req, { execution, ...p }),
     });
     live.execution = execution;
@@ -315,11 +322,28 @@ export class Engine {
     req: ChildRunRequest,
     parent: { execution: RunExecution; activityName: string; activityRunId: string },
   ): Promise<ChildRunOutcome> {
-    const handle = await this.createRun({ pipelineName: req.pipelineName, parameters: req.parameters }, parent);
+    const recovery = await this.childRecovery(parent, req.pipelineName);
+    const handle = await this.createRun(
+      { pipelineName: req.pipelineName, parameters: req.parameters, ...(recovery ? { recovery } : {}) },
+      parent,
+    );
     const pipelineName = this.pipeline(req.pipelineName)?.name ?? req.pipelineName;
     if (!req.waitOnCompletion) return { runId: handle.runId, pipelineName, status: 'InProgress', message: '' };
     const r = await handle.done;
     return { runId: r.runId, pipelineName, status: r.status, message: r.message, returnValue: r.returnValue ?? null };
+  }
+
+  /** In a rerun, an ExecutePipeline that runs again reruns the reference run's child from its failure. */
+  private async childRecovery(
+    parent: { execution: RunExecution; activityName: string },
+    pipelineName: string,
+  ): Promise<RecoveryPlan | undefined> {
+    const childRunId = this.live.get(parent.execution.runId)?.recovery?.childRuns.get(parent.activityName);
+    const pipeline = this.pipeline(pipelineName);
+    if (!childRunId || !pipeline) return undefined;
+    const reference = await this.svc.store.getPipelineRun(childRunId);
+    if (!reference || reference.pipelineName.toLowerCase() !== pipeline.name.toLowerCase()) return undefined;
+    return planRecovery(this.svc.store, pipeline, { reference, startFromFailure: true, allowNothingToRerun: true });
   }
 
   /** Resolves with the final record of a run this engine is executing (or the stored one if it has ended). */

@@ -1,0 +1,283 @@
+import { armEntityNotFound, armInvalidBody, armResourceNotFound, runNotFound } from '../../common/catalogue.js';
+import type { Clock } from '../../common/clock.js';
+import type { IdGenerator } from '../../common/ids.js';
+import type { Logger } from '../../common/logger.js';
+import type { IdentityService } from '../../identity/service.js';
+import { RESOURCE_GROUP, type PrincipalRecord } from '../../identity/types.js';
+import type { Database } from '../../storage/database.js';
+import {
+  FactoryStore,
+  type FactoryRecord,
+  type FactoryResourceKind,
+  type FactoryResourceRecord,
+} from '../../storage/factory-store.js';
+import type { ActivityRunRecord, PipelineRunRecord } from '../../storage/runs-records.js';
+import { RunsStore } from '../../storage/runs-store.js';
+import { planRecovery, recoveryParameters } from '../engine/rerun.js';
+import type { LoadedFactory } from '../model/types.js';
+import { assembleFactory, candidateProblems, describeProblems, type CandidateResource } from './factory-model.js';
+import { FactoryRuntime, type ServicesFor } from './runtime.js';
+
+/**
+ * The management API's domain: factories and their resources (validated before they are stored), runs
+ * (create, rerun, cancel, read) and a feed of run changes for live views. Routes translate HTTP to these calls;
+ * `pipevault run --data-dir` and other in-process callers may use them directly.
+ */
+
+export const DEFAULT_FACTORY_NAME = 'default';
+
+export interface RunChange {
+  factory: string;
+  pipelineRun?: PipelineRunRecord;
+  activityRun?: ActivityRunRecord;
+}
+
+export interface AdfServiceOptions {
+  database: Database;
+  identity: IdentityService;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  servicesFor?: ServicesFor;
+}
+
+export interface CreateRunOptions {
+  parameters?: Record<string, unknown>;
+  referencePipelineRunId?: string;
+  isRecovery?: boolean;
+  startActivityName?: string;
+  startFromFailure?: boolean;
+}
+
+export class AdfService {
+  readonly factories: FactoryStore;
+  readonly runs: RunsStore;
+  private readonly o: AdfServiceOptions;
+  private readonly runtimes = new Map<string, Promise<FactoryRuntime>>();
+  private readonly listeners = new Set<(c: RunChange) => void>();
+
+  private constructor(o: AdfServiceOptions, runs: RunsStore) {
+    this.o = o;
+    this.factories = new FactoryStore({ database: o.database, clock: o.clock, ids: o.ids });
+    this.runs = runs;
+  }
+
+  /** Opens the service: the default factory exists, runs a previous process left unfinished are ended. */
+  static async open(o: AdfServiceOptions): Promise<AdfService> {
+    const runs = new RunsStore({ database: o.database, clock: o.clock, logger: o.logger });
+    const svc = new AdfService(o, runs);
+    if (!(await svc.factories.getFactory(DEFAULT_FACTORY_NAME))) {
+      await svc.putFactory({ name: DEFAULT_FACTORY_NAME, location: 'local', tags: {}, properties: {} });
+    }
+    for (const f of await svc.factories.listFactories()) {
+      const ended = await (await svc.runtime(f.name)).engine.recover({ factoryName: f.name });
+      if (ended) o.logger.warn({ factory: f.name, runs: ended }, 'ended runs a previous server left unfinished');
+    }
+    return svc;
+  }
+
+  // ---- live feed --------------------------------------------------------------------------------------
+
+  subscribe(fn: (c: RunChange) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(c: RunChange): void {
+    for (const l of this.listeners) {
+      try {
+        l(c);
+      } catch (e) {
+        this.o.logger.warn({ err: (e as Error).message }, 'run change listener failed');
+      }
+    }
+  }
+
+  // ---- factories --------------------------------------------------------------------------------------
+
+  async requireFactory(name: string): Promise<FactoryRecord> {
+    const f = await this.factories.getFactory(name);
+    if (!f) throw armResourceNotFound('Microsoft.DataFactory/factories', name, RESOURCE_GROUP);
+    return f;
+  }
+
+  async putFactory(f: {
+    name: string;
+    location: string;
+    tags: Record<string, string>;
+    properties: Record<string, unknown>;
+  }) {
+    const existing = await this.factories.getFactory(f.name);
+    if (f.properties.globalParameters !== undefined) {
+      const model = assembleFactory({
+        factory: { name: f.name, properties: f.properties },
+        resources: existing ? await this.factories.allResources(f.name) : [],
+      });
+      const bad = model.loadProblems;
+      if (bad.length) throw armInvalidBody(`Factory '${f.name}' is invalid: ${describeProblems(bad)}`);
+    }
+    const res = await this.factories.putFactory(f);
+    await this.o.identity.ensureFactoryIdentity(res.record.name);
+    await this.refresh(res.record.name);
+    return res;
+  }
+
+  async deleteFactory(name: string): Promise<boolean> {
+    const f = await this.factories.getFactory(name);
+    if (!f) return false;
+    await this.factories.deleteFactory(name);
+    const rt = this.runtimes.get(name.toLowerCase());
+    this.runtimes.delete(name.toLowerCase());
+    if (rt) await (await rt).close();
+    const mi = (await this.o.identity.listPrincipals()).find(
+      (p) => p.managedIdentityType === 'SystemAssigned' && p.factory?.toLowerCase() === name.toLowerCase(),
+    );
+    if (mi) await this.o.identity.deletePrincipal(mi.objectId);
+    return true;
+  }
+
+  factoryIdentity(name: string): Promise<PrincipalRecord> {
+    return this.o.identity.ensureFactoryIdentity(name);
+  }
+
+  /** The factory as the ADF model sees it (for validation and runs). */
+  async model(name: string): Promise<LoadedFactory> {
+    const f = await this.requireFactory(name);
+    return assembleFactory({ factory: f, resources: await this.factories.allResources(f.name) });
+  }
+
+  // ---- resources --------------------------------------------------------------------------------------
+
+  async getResource(factory: string, kind: FactoryResourceKind, name: string): Promise<FactoryResourceRecord> {
+    const f = await this.requireFactory(factory);
+    const r = await this.factories.getResource(f.name, kind, name);
+    if (!r) throw armEntityNotFound(kind, name, f.name);
+    return r;
+  }
+
+  /**
+   * Creates or replaces resources after validating them with the rest of the factory as `pipevault validate`
+   * would (schema, names, references, expressions…). Nothing is written when any is invalid.
+   */
+  async putResources(factory: string, items: CandidateResource[]): Promise<FactoryResourceRecord[]> {
+    const f = await this.requireFactory(factory);
+    const model = assembleFactory({
+      factory: f,
+      resources: await this.factories.allResources(f.name),
+      candidates: items,
+    });
+    const problems = candidateProblems(model, items);
+    if (problems.length) {
+      const what = items.length === 1 ? `${items[0].kind}/${items[0].name}` : `${items.length} resources`;
+      throw armInvalidBody(
+        `The document creation or update failed because ${what} is invalid: ${describeProblems(problems)}`,
+        items.length === 1 ? items[0].name : undefined,
+      );
+    }
+    const out = await this.factories.putResources(f.name, items);
+    await this.refresh(f.name, model);
+    return out;
+  }
+
+  async deleteResource(factory: string, kind: FactoryResourceKind, name: string): Promise<boolean> {
+    const f = await this.requireFactory(factory);
+    const ok = await this.factories.deleteResource(f.name, kind, name);
+    if (ok) await this.refresh(f.name);
+    return ok;
+  }
+
+  // ---- runs -------------------------------------------------------------------------------------------
+
+  private runtime(factory: string): Promise<FactoryRuntime> {
+    const key = factory.toLowerCase();
+    let rt = this.runtimes.get(key);
+    if (!rt) {
+      rt = this.model(factory).then(
+        (model) =>
+          new FactoryRuntime({
+            factory: model,
+            runs: this.runs,
+            clock: this.o.clock,
+            ids: this.o.ids,
+            logger: this.o.logger,
+            servicesFor: this.o.servicesFor,
+            onPipelineRun: (r) => this.emit({ factory: model.name, pipelineRun: r }),
+            onActivityRun: (r) => this.emit({ factory: model.name, activityRun: r }),
+          }),
+      );
+      rt.catch(() => this.runtimes.delete(key));
+      this.runtimes.set(key, rt);
+    }
+    return rt;
+  }
+
+  private async refresh(factory: string, model?: LoadedFactory): Promise<void> {
+    const rt = this.runtimes.get(factory.toLowerCase());
+    if (rt) (await rt).update(model ?? (await this.model(factory)));
+  }
+
+  /**
+   * ADF's createRun. With `referencePipelineRunId` the reference run's parameters are used (given ones
+   * override them); with `isRecovery` as well, the run is a rerun in the reference run's group, from
+   * `startActivityName` or from the failed activities (`startFromFailure`), or whole.
+   */
+  async createRun(factory: string, pipelineName: string, o: CreateRunOptions = {}): Promise<string> {
+    const f = await this.requireFactory(factory);
+    const rt = await this.runtime(f.name);
+    const pipeline = rt.engine.pipeline(pipelineName);
+    if (!pipeline) throw armEntityNotFound('pipelines', pipelineName, f.name);
+    let parameters = o.parameters ?? {};
+    let recovery;
+    if (o.referencePipelineRunId) {
+      const reference = await this.runs.getPipelineRun(o.referencePipelineRunId);
+      if (!reference || reference.factoryName.toLowerCase() !== f.name.toLowerCase())
+        throw runNotFound(o.referencePipelineRunId);
+      parameters = recoveryParameters(reference, parameters);
+      if (o.isRecovery) {
+        recovery = await planRecovery(this.runs, pipeline, {
+          reference,
+          startActivityName: o.startActivityName,
+          startFromFailure: o.startFromFailure,
+        });
+      }
+    } else if (o.isRecovery || o.startActivityName || o.startFromFailure) {
+      throw armInvalidBody(
+        'isRecovery, startActivityName and startFromFailure need referencePipelineRunId (the run to rerun).',
+        'referencePipelineRunId',
+      );
+    }
+    const handle = await rt.engine.createRun({
+      pipelineName: pipeline.name,
+      parameters,
+      ...(recovery ? { recovery } : {}),
+    });
+    return handle.runId;
+  }
+
+  async getRun(factory: string, runId: string): Promise<PipelineRunRecord> {
+    const f = await this.requireFactory(factory);
+    const r = await this.runs.getPipelineRun(runId);
+    if (!r || r.factoryName.toLowerCase() !== f.name.toLowerCase()) throw runNotFound(runId);
+    return r;
+  }
+
+  async cancelRun(factory: string, runId: string, recursive: boolean): Promise<void> {
+    const r = await this.getRun(factory, runId);
+    await (await this.runtime(r.factoryName)).engine.cancel(runId, { recursive });
+  }
+
+  /** Waits for a run to end (tests, `pipevault run`). */
+  async waitForRun(factory: string, runId: string): Promise<PipelineRunRecord> {
+    const r = await this.getRun(factory, runId);
+    return (await this.runtime(r.factoryName)).engine.wait(runId);
+  }
+
+  async close(): Promise<void> {
+    for (const rt of this.runtimes.values()) {
+      const r = await rt.catch(() => undefined);
+      if (!r) continue;
+      await r.close();
+    }
+    await this.runs.close();
+  }
+}
