@@ -32,7 +32,7 @@ export { validate, type Findings } from './validate/index.js';
 export { walkActivities, childLists, ancestorsOf, type ActivityNode, type ChildList } from './activity-tree.js';
 export { parseTimeSpan } from './timespan.js';
 export { canonicalParameterType, canonicalVariableType } from './normalize.js';
-export { readJsonFile } from './json-file.js';
+export { readJsonFile, parseJsonText } from './json-file.js';
 export {
   loadWorkspace,
   checkWorkspaceJson,

@@ -77,6 +77,8 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
       return issue.input === undefined ? `required, expected ${issue.expected}` : `expected ${issue.expected}`;
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+    case 'invalid_key':
+      return `invalid key: ${issue.issues.map((i) => describeIssue(i)).join('; ')}`;
     case 'too_small':
       return issue.origin === 'string' ? 'must not be empty' : `too small: ${issue.message}`;
     default:
