@@ -1,0 +1,320 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { badInput, unknownPipeline } from '../../common/catalogue.js';
+import { offsetClock, systemClock, type Clock } from '../../common/clock.js';
+import { silentLogger } from '../../common/logger.js';
+import { Engine } from '../../adf/engine/engine.js';
+import { parseParameterText } from '../../adf/engine/parameters.js';
+import { loadFactorySync, readJsonFile, type Pipeline } from '../../adf/model/index.js';
+import { parseJsonText } from '../../adf/model/json-file.js';
+import { loadWorkspace } from '../../adf/model/workspace/load.js';
+import { loadMocksFile } from '../../adf/model/workspace/mocks.js';
+import { openDatabase } from '../../storage/database.js';
+import { RunsStore, type ActivityRunRecord, type PipelineRunRecord } from '../../storage/runs-store.js';
+
+interface RunOptions {
+  pipeline?: string;
+  param: string[];
+  parameters?: string;
+  globalParameters?: string;
+  templateParameters?: string;
+  now?: string;
+  trigger?: string;
+  mocks?: string;
+  allowEgress?: boolean;
+  json?: boolean;
+  output?: string;
+}
+
+/** The `--json` document: a run, its activity runs (loops once per iteration) and its child runs, recursively. */
+export interface RunDocument {
+  run: PipelineRunRecord;
+  activityRuns: ActivityRunRecord[];
+  childRuns: RunDocument[];
+}
+
+const collect = (v: string, acc: string[]) => [...acc, v];
+
+/** `@file.json` or inline JSON, as az takes `--parameters`. */
+function jsonArgument(text: string, flag: string): unknown {
+  if (text.startsWith('@')) return readJsonFile(text.slice(1));
+  return parseJsonText(text, flag);
+}
+
+function jsonObject(text: string, flag: string): Record<string, unknown> {
+  const v = jsonArgument(text, flag);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw badInput('must be a JSON object', flag);
+  return v as Record<string, unknown>;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run one pipeline of a factory folder (ADF git layout or ARM export) or pipeline file, embedded')
+    .argument('<path>', 'an ADF git folder, an ARM template (or its folder), or one pipeline JSON file')
+    .requiredOption('--pipeline <name>', 'the pipeline to run')
+    .option(
+      '--param <k=v>',
+      'a pipeline parameter, typed by its declared type (JSON for arrays and objects); repeatable',
+      collect,
+      [],
+    )
+    .option('--parameters <json>', "all parameters at once: '@file.json' or inline JSON (az style)")
+    .option('--global-parameters <json>', "global parameter values: '@file.json' or inline JSON {name: value}")
+    .option('--template-parameters <file>', 'ARM parameters file applied to an ARM template export')
+    .option('--now <iso>', 'fix the clock at this instant (utcNow(), TriggerTime) so runs are deterministic')
+    .option(
+      '--trigger <json>',
+      "what trigger() returns: '@file.json' or inline JSON (name and type set TriggerName/TriggerType)",
+    )
+    .option(
+      '--mocks <file>',
+      'activity mocks {"Activity" | "Pipeline/Activity": {status, output, error}}; added to pipevault.json\'s mocks',
+    )
+    .option('--allow-egress', 'let activities call hosts that are neither local nor mapped in pipevault.json')
+    .option('-o, --output <format>', 'json or table', 'table')
+    .option('--json', 'print {run, activityRuns, childRuns} as JSON (same as -o json)')
+    .addHelpText(
+      'after',
+      '\nRuns embedded on a temporary data dir; nothing is left behind.\n' +
+        'Exit codes: 0 the run Succeeded, 1 it Failed or was Cancelled, 2 bad input (unknown pipeline, missing\n' +
+        'parameter, invalid JSON, unreadable path). Details: docs/running-pipelines.md.',
+    )
+    .action(async (path: string, opts: RunOptions) => {
+      process.exitCode = await runCommand(path, opts);
+    });
+}
+
+async function runCommand(path: string, opts: RunOptions): Promise<number> {
+  const format = opts.json ? 'json' : (opts.output ?? 'table');
+  if (format !== 'json' && format !== 'table')
+    throw badInput(`unknown output format '${format}'; use json or table`, '--output');
+  let isDir: boolean;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    throw badInput('no such file or directory', path);
+  }
+  const workspace = isDir ? loadWorkspace(path) : undefined;
+  const factory = loadFactorySync(path, {
+    ...(opts.templateParameters ? { templateParameters: opts.templateParameters } : {}),
+    ...(workspace?.factory.name ? { factoryName: workspace.factory.name } : {}),
+  });
+  const mocks = { ...(workspace?.mocks ?? {}), ...(opts.mocks ? loadMocksFile(opts.mocks) : {}) };
+
+  let clock: Clock = systemClock;
+  if (opts.now !== undefined) {
+    if (Number.isNaN(Date.parse(opts.now))) throw badInput(`'${opts.now}' is not an ISO 8601 instant`, '--now');
+    clock = offsetClock(opts.now);
+  }
+  const globals: Record<string, unknown> = {};
+  for (const [k, spec] of Object.entries(factory.globalParameters)) globals[k] = spec.value;
+  if (opts.globalParameters) {
+    for (const [k, v] of Object.entries(jsonObject(opts.globalParameters, '--global-parameters'))) {
+      const typed = v !== null && typeof v === 'object' && !Array.isArray(v) && 'value' in v && 'type' in v;
+      globals[k] = typed ? (v as { value: unknown }).value : v;
+    }
+  }
+  const trigger = opts.trigger ? jsonObject(opts.trigger, '--trigger') : undefined;
+
+  const pipelines = factory.pipelines;
+  const findPipeline = (name: string): Pipeline | undefined =>
+    pipelines.get(name) ?? [...pipelines.values()].find((p) => p.name.toLowerCase() === name.toLowerCase());
+  const pipeline = findPipeline(opts.pipeline ?? '');
+  if (!pipeline) throw unknownPipeline(opts.pipeline ?? '', [...pipelines.keys()]);
+
+  const parameters: Record<string, unknown> = opts.parameters ? jsonObject(opts.parameters, '--parameters') : {};
+  for (const kv of opts.param) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw badInput(`'${kv}' is not NAME=VALUE`, '--param');
+    const name = kv.slice(0, eq);
+    parameters[name] = parseParameterText(pipeline, name, kv.slice(eq + 1));
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'pipevault-run-'));
+  const database = await openDatabase({ url: `sqlite:${join(dir, 'pipevault.db')}` });
+  const live = format === 'table' && process.stdout.isTTY ? new LiveView(process.stdout, clock) : undefined;
+  try {
+    const store = await RunsStore.open({ database, clock });
+    const engine = new Engine({
+      store,
+      pipelines,
+      factoryName: factory.name,
+      globalParameters: globals,
+      clock,
+      logger: silentLogger,
+      mocks,
+      services: { factory, allowEgress: Boolean(opts.allowEgress || workspace?.allowEgress) },
+      ...(live
+        ? {
+            onActivityRun: (r: ActivityRunRecord) => live.activity(r),
+            onPipelineRun: (r: PipelineRunRecord) => live.pipeline(r),
+          }
+        : {}),
+    });
+    const handle = await engine.createRun({
+      pipelineName: pipeline.name,
+      parameters,
+      ...(trigger
+        ? {
+            trigger: {
+              object: trigger,
+              ...(typeof trigger.name === 'string' ? { name: trigger.name } : {}),
+              ...(typeof trigger.type === 'string' ? { type: trigger.type } : {}),
+              ...(typeof trigger.startTime === 'string'
+                ? { time: trigger.startTime }
+                : typeof trigger.scheduledTime === 'string'
+                  ? { time: trigger.scheduledTime }
+                  : {}),
+            },
+          }
+        : {}),
+    });
+    const onSignal = () => void engine.cancel(handle.runId, { recursive: true });
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    live?.start();
+    const run = await handle.done;
+    // Children started without waitOnCompletion may still be running: let them end so their records are complete.
+    await engine.idle();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    live?.stop();
+    const doc = await document(store, run);
+    if (format === 'json') process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    else if (!live) process.stdout.write(summary(doc));
+    else process.stdout.write(finalLine(doc.run));
+    await store.close();
+    return run.status === 'Succeeded' ? 0 : 1;
+  } finally {
+    live?.stop();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function document(store: RunsStore, run: PipelineRunRecord): Promise<RunDocument> {
+  const activityRuns = await store.listActivityRuns(run.runId);
+  const children = await store.listPipelineRuns({ parentRunId: run.runId });
+  return {
+    run,
+    activityRuns: activityRuns.map(publicActivityRun),
+    childRuns: await Promise.all(children.map((c) => document(store, c))),
+  };
+}
+
+/** ADF's shape; pipevault's own bookkeeping (`seq`) stays internal. */
+function publicActivityRun(r: ActivityRunRecord): ActivityRunRecord {
+  const { seq: _seq, ...rest } = r;
+  return rest as ActivityRunRecord;
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return '';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+function finalLine(run: PipelineRunRecord): string {
+  const head = `Run ${run.runId} of ${run.pipelineName}: ${run.status} in ${duration(run.durationInMs)}`;
+  return `${head}\n${run.message ? `${run.message}\n` : ''}`;
+}
+
+function summary(doc: RunDocument, indent = ''): string {
+  let out = '';
+  for (const a of doc.activityRuns) {
+    const depth = a.parentActivityRunId ? '  ' : '';
+    const iter = a.iteration !== null ? ` [${a.iteration}]` : '';
+    const retry = a.retryAttempt ? ` (retry ${a.retryAttempt})` : '';
+    out += `${indent}${depth}${a.activityName}${iter}  ${a.activityType}  ${a.status}${retry}  ${duration(a.durationInMs)}\n`;
+    if (a.error?.message && a.status === 'Failed')
+      out += `${indent}${depth}    ${a.error.errorCode}: ${a.error.message}\n`;
+  }
+  for (const c of doc.childRuns) {
+    out += `${indent}child run ${c.run.runId} (${c.run.pipelineName}): ${c.run.status}\n`;
+    out += summary(c, `${indent}  `);
+  }
+  return indent ? out : out + finalLine(doc.run);
+}
+
+interface Row {
+  label: string;
+  status: string;
+  start: number;
+  durationInMs: number | null;
+  runs: number;
+  open: Set<string>;
+}
+
+/**
+ * The TTY view: one line per activity (inner activities of containers indented, loop iterations counted) with
+ * its status and duration, redrawn in place while the run goes on.
+ */
+class LiveView {
+  private readonly rows = new Map<string, Row>();
+  private run: PipelineRunRecord | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private drawn = 0;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly clock: Clock,
+  ) {}
+
+  pipeline(r: PipelineRunRecord): void {
+    if (!r.parentRunId) this.run = r;
+  }
+
+  activity(r: ActivityRunRecord): void {
+    const key = `${r.pipelineRunId === this.run?.runId ? '' : `${r.pipelineName}/`}${r.parentActivityRunId ? '  ' : ''}${r.activityName}`;
+    let row = this.rows.get(key);
+    if (!row) {
+      row = {
+        label: key,
+        status: r.status,
+        start: Date.parse(r.activityRunStart ?? '') || this.clock.now(),
+        durationInMs: null,
+        runs: 0,
+        open: new Set(),
+      };
+      this.rows.set(key, row);
+    }
+    if (!row.open.has(r.activityRunId) && r.status === 'InProgress') {
+      row.open.add(r.activityRunId);
+      row.runs++;
+    } else if (r.status !== 'InProgress') {
+      if (!row.open.delete(r.activityRunId)) row.runs++;
+    }
+    row.status = row.open.size ? 'InProgress' : r.status;
+    row.durationInMs = r.durationInMs;
+    if (r.activityRunStart) row.start = Date.parse(r.activityRunStart);
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.render(), 100);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.render();
+  }
+
+  private render(): void {
+    const now = this.clock.now();
+    const lines: string[] = [];
+    if (this.run) lines.push(`${this.run.pipelineName}  ${this.run.status}`);
+    for (const row of this.rows.values()) {
+      const d = row.status === 'InProgress' ? now - row.start : row.durationInMs;
+      const times = row.runs > 1 ? ` ×${row.runs}` : '';
+      lines.push(`  ${row.label.padEnd(40)} ${row.status.padEnd(10)} ${duration(d)}${times}`);
+    }
+    const columns = this.out.columns || 120;
+    const text = lines.map((l) => l.slice(0, columns - 1)).join('\n');
+    this.out.write(`${this.drawn ? `\x1b[${this.drawn}F` : ''}\x1b[J${text}\n`);
+    this.drawn = lines.length;
+  }
+}
