@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { registerAdfApi } from '../adf/api/index.js';
 import { identityPlugin } from '../identity/plugin.js';
+import { keyVaultPlugin } from '../keyvault/api/plugin.js';
 import type { ServerDeps } from './deps.js';
 
 /**
@@ -18,7 +19,7 @@ export async function registerServicePlugins(
     appServiceHeader: extra.appServiceHeader,
   });
   // ---- service plugins: Key Vault, ADF API … -----------------------------------------------------------
-  // e.g. await app.register(keyVaultPlugin(deps));
+  await app.register(keyVaultPlugin(deps));
   await registerAdfApi(app, {
     database: deps.store,
     identity: deps.identity,

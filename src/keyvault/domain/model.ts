@@ -57,6 +57,11 @@ export interface SecretAttributesInput {
 
 export interface SetSecretInput {
   value: string;
+  /**
+   * A fixed version id (32 hex) instead of a new random one: workspace files pin the versions production
+   * pipelines' secret URIs name. Not reachable through the REST API, as in Key Vault.
+   */
+  version?: string;
   contentType?: string;
   tags?: Record<string, string>;
   attributes?: SecretAttributesInput;

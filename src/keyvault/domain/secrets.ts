@@ -125,7 +125,10 @@ export class SecretService {
     await this.purgeDue(vault);
     const head = await this.o.store.getHead(v, key);
     if (head?.deletedS != null) throw kvDeletedButRecoverable(head.name);
-    const version = this.o.ids.hex32();
+    const version = input.version !== undefined ? checkVersion(input.version).toLowerCase() : this.o.ids.hex32();
+    if (input.version !== undefined && (await this.o.store.version(v, key, version))) {
+      throw kvBadParameter(`The secret ${name} already has a version ${version}.`);
+    }
     const now = this.nowS();
     const a = input.attributes ?? {};
     const row: SecretVersionRow = {

@@ -77,7 +77,16 @@ export class VaultService {
 
   /** Creates the vault when missing, with defaults; used for the default vault and `--vault NAME`. */
   async ensure(name: string, input: VaultInput = {}): Promise<Vault> {
-    return (await this.find(name)) ?? (await this.createOrUpdate(name, input)).vault;
+    const found = await this.find(name);
+    if (found) return found;
+    try {
+      return (await this.createOrUpdate(name, input)).vault;
+    } catch (e) {
+      // another listener or process created it at the same moment
+      const now = await this.find(name);
+      if (now) return now;
+      throw e;
+    }
   }
 
   /** ARM PUT semantics: create, or update the given properties of an existing vault. */

@@ -1,0 +1,37 @@
+import type { FastifyRequest } from 'fastify';
+import type { Caller } from '../domain/model.js';
+
+/**
+ * Per-request Key Vault state, kept beside the request (not as a fastify decoration) so this plugin adds
+ * nothing to the shared request type.
+ */
+export interface KvRequestState {
+  caller: Caller;
+}
+
+const state = new WeakMap<FastifyRequest, KvRequestState>();
+
+export function setState(req: FastifyRequest, s: KvRequestState): void {
+  state.set(req, s);
+}
+
+export function getState(req: FastifyRequest): KvRequestState | undefined {
+  return state.get(req);
+}
+
+/**
+ * The vault a request addresses. The server decorates requests with it (extra ports, `{v}.vault.azure.net`,
+ * `{v}.localhost`, else `default`); the host-name fallback keeps this plugin usable on a bare fastify app.
+ */
+export function vaultNameOf(req: FastifyRequest): string {
+  const decorated = (req as unknown as { vaultName?: unknown }).vaultName;
+  if (typeof decorated === 'string' && decorated) return decorated;
+  const host = req.hostname.toLowerCase();
+  const m = /^([a-z0-9-]+)\.(?:vault\.azure\.net|localhost)$/.exec(host);
+  return m ? m[1] : 'default';
+}
+
+/** `https://host[:port]` exactly as the client addressed us: every id and nextLink is built on it. */
+export function baseUrlOf(req: FastifyRequest): string {
+  return `${req.protocol}://${req.host}`;
+}

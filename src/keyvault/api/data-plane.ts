@@ -1,0 +1,357 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { kvBadParameter, kvInternal, kvUnauthorized } from '../../common/catalogue.js';
+import { PipevaultError, isPipevaultError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { KEYVAULT_AUDIENCES } from '../../identity/types.js';
+import type { AuditLog } from '../audit/audit.js';
+import { authorize, type RoleAssignment, type SecretOperation } from '../domain/authorization.js';
+import type { Caller, Vault } from '../domain/model.js';
+import type { SecretService } from '../domain/secrets.js';
+import { parseMaxResults, parseSetSecret, parseUpdateSecret } from '../domain/validate.js';
+import type { VaultService } from '../domain/vaults.js';
+import { checkApiVersion } from './api-versions.js';
+import { baseUrlOf, getState, setState, vaultNameOf } from './context.js';
+import { deletedBundle, deletedItem, nextLink, secretBundle, secretItem, versionItem } from './wire.js';
+
+/**
+ * The Key Vault secrets REST API (specs/keyvault-identity.md §1). Order of work on every request, as the SDKs
+ * need it: the bearer challenge first (onRequest, before any body is read — the SDK's first request carries no
+ * token and an emptied body), then api-version, vault, input, authorization, the operation, and an audit
+ * record of the outcome before the response leaves.
+ */
+
+export interface DataPlaneDeps {
+  secrets: SecretService;
+  vaults: VaultService;
+  audit: AuditLog;
+  logger: Logger;
+  loose: boolean;
+  identity: {
+    readonly tenantId: string;
+    authority(host: string): string;
+    verifyAccessToken(
+      token: string,
+      opts: { audiences: readonly string[]; host?: string },
+    ): Promise<Caller & { kind?: string }>;
+  };
+  /** The caller's role assignments, for vaults with RBAC authorization. */
+  roleAssignments(principalId: string): Promise<RoleAssignment[]>;
+}
+
+const RESOURCE = 'https://vault.azure.net';
+const BODY_LIMIT = 1024 * 1024;
+
+function challenge(deps: DataPlaneDeps, req: FastifyRequest): Record<string, string> {
+  const authority = deps.identity.authority(req.host);
+  return {
+    'www-authenticate': `Bearer authorization="${authority}", authorization_uri="${authority}", resource="${RESOURCE}"`,
+  };
+}
+
+function bearerOf(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1] : undefined;
+}
+
+interface OpTarget {
+  name?: string;
+  version?: string;
+}
+
+export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): void {
+  // Our own JSON parser: an empty body is "no body" (the SDK's probe), and malformed JSON is a Key Vault error.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (e) {
+      done(kvBadParameter(`The request body is not valid JSON: ${(e as Error).message}.`), undefined);
+    }
+  });
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (req, body, done) => {
+    if (String(body).length === 0) return done(null, undefined);
+    done(
+      kvBadParameter(`Unsupported Content-Type '${req.headers['content-type']}'; send application/json.`),
+      undefined,
+    );
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    const token = bearerOf(req);
+    if (!token) {
+      const e = kvUnauthorized(challenge(deps, req));
+      return reply
+        .code(401)
+        .headers(e.headers ?? {})
+        .send(e.toKeyVault());
+    }
+    try {
+      const p = await deps.identity.verifyAccessToken(token, { audiences: KEYVAULT_AUDIENCES, host: req.host });
+      setState(req, {
+        caller: { tenantId: p.tenantId, objectId: p.objectId, appId: p.appId, admin: p.kind === 'admin' },
+      });
+    } catch (err) {
+      const reason = isPipevaultError(err) ? err.message : 'The access token could not be verified.';
+      const e = kvUnauthorized(challenge(deps, req), reason);
+      await deps.audit
+        .record({
+          vault: vaultNameOf(req),
+          operation: 'Authentication',
+          status: 401,
+          reason,
+          clientIp: req.ip,
+          requestId: req.id,
+        })
+        .catch((auditErr) => deps.logger.error({ err: auditErr }, 'audit write failed'));
+      return reply
+        .code(401)
+        .headers(e.headers ?? {})
+        .send(e.toKeyVault());
+    }
+  });
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-ms-request-id', req.id);
+    reply.header('x-ms-keyvault-service-version', '1.9.0.0');
+    reply.header('cache-control', 'no-cache');
+    const clientRequestId = req.headers['x-ms-client-request-id'];
+    if (typeof clientRequestId === 'string') reply.header('x-ms-client-request-id', clientRequestId);
+  });
+
+  app.setErrorHandler((err, req, reply) => {
+    let e: PipevaultError;
+    if (isPipevaultError(err)) e = err;
+    else if (
+      typeof (err as { statusCode?: number }).statusCode === 'number' &&
+      (err as { statusCode: number }).statusCode < 500
+    ) {
+      // fastify's own 4xx (body too large, bad content type…): Key Vault's shape, fastify's reason
+      e = new PipevaultError({
+        code: 'BadParameter',
+        message: (err as Error).message,
+        status: (err as { statusCode: number }).statusCode,
+      });
+    } else {
+      deps.logger.error(
+        { err: { message: (err as Error).message, code: (err as { code?: string }).code }, reqId: req.id },
+        'keyvault request failed',
+      );
+      e = kvInternal();
+    }
+    return reply
+      .code(e.status)
+      .headers(e.headers ?? {})
+      .send(e.toKeyVault());
+  });
+
+  /** Runs one secret operation: api-version, vault, authorization, the work, the audit record. */
+  const perform = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    operation: SecretOperation,
+    target: OpTarget,
+    work: (ctx: {
+      vault: Vault;
+      apiVersion: string;
+      base: string;
+    }) => Promise<{ status?: number; body?: unknown; version?: string; name?: string }>,
+  ) => {
+    const caller = getState(req)?.caller;
+    if (!caller) throw kvUnauthorized(challenge(deps, req));
+    const vaultName = vaultNameOf(req);
+    const q = req.query as Record<string, unknown>;
+    let status = 500;
+    let reason: string | undefined;
+    let version = target.version;
+    let secretName = target.name;
+    let apiVersion: string | undefined;
+    try {
+      apiVersion = checkApiVersion(q['api-version'], deps.loose);
+      const vault = await deps.vaults.get(vaultName);
+      await authorize({
+        vault,
+        caller,
+        operation,
+        secretName: target.name,
+        assignments: () => deps.roleAssignments(caller.objectId),
+      });
+      const out = await work({ vault, apiVersion, base: baseUrlOf(req) });
+      status = out.status ?? 200;
+      version = out.version ?? version;
+      secretName = out.name ?? secretName;
+      await audit();
+      reply.code(status);
+      if (out.body === undefined) return reply.send();
+      return reply.type('application/json; charset=utf-8').send(out.body);
+    } catch (err) {
+      if (isPipevaultError(err)) {
+        status = err.status;
+        reason = err.innerCode ?? err.code;
+      }
+      await audit();
+      throw err;
+    }
+
+    async function audit() {
+      await deps.audit.record({
+        vault: vaultName,
+        operation,
+        secretName,
+        version,
+        principalOid: caller?.objectId,
+        principalApp: caller?.appId,
+        status,
+        reason,
+        clientIp: req.ip,
+        apiVersion,
+        requestId: req.id,
+      });
+    }
+  };
+
+  type P = { name: string; version?: string };
+  const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
+
+  // ---- set / get / update ------------------------------------------------------------------------------------
+
+  const set = (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) =>
+    perform(req, reply, 'SecretSet', { name: req.params.name }, async ({ vault, apiVersion, base }) => {
+      const input = parseSetSecret(req.body);
+      const b = await deps.secrets.set(vault, req.params.name, input);
+      return { body: secretBundle(base, b, apiVersion), version: b.version };
+    });
+  app.put('/secrets/:name', set);
+  app.put('/secrets/:name/', set);
+
+  const get = (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) =>
+    perform(
+      req,
+      reply,
+      'SecretGet',
+      { name: req.params.name, version: req.params.version || undefined },
+      async ({ vault, apiVersion, base }) => {
+        const oct = q(req).outContentType;
+        if (oct !== undefined && oct !== 'application/x-pkcs12' && oct !== 'application/x-pem-file')
+          throw kvBadParameter(`outContentType must be application/x-pkcs12 or application/x-pem-file, not '${oct}'.`);
+        const b = await deps.secrets.get(vault, req.params.name, req.params.version || undefined);
+        return { body: secretBundle(base, b, apiVersion), version: b.version };
+      },
+    );
+  app.get('/secrets/:name', get);
+  app.get('/secrets/:name/', get);
+  app.get('/secrets/:name/:version', get);
+
+  const update = (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) =>
+    perform(
+      req,
+      reply,
+      'SecretUpdate',
+      { name: req.params.name, version: req.params.version || undefined },
+      async ({ vault, apiVersion, base }) => {
+        const input = parseUpdateSecret(req.body);
+        const b = await deps.secrets.update(vault, req.params.name, req.params.version || undefined, input);
+        return { body: secretBundle(base, b, apiVersion), version: b.version };
+      },
+    );
+  app.patch('/secrets/:name', update);
+  app.patch('/secrets/:name/', update);
+  app.patch('/secrets/:name/:version', update);
+
+  // ---- lists ---------------------------------------------------------------------------------------------------
+
+  app.get('/secrets', (req, reply) =>
+    perform(req, reply, 'SecretList', {}, async ({ vault, apiVersion, base }) => {
+      const max = parseMaxResults(q(req).maxresults);
+      const page = await deps.secrets.list(vault, max, q(req).$skiptoken);
+      return {
+        body: {
+          value: page.items.map((b) => secretItem(base, b, apiVersion)),
+          nextLink: nextLink(base, '/secrets', apiVersion, max, page.next),
+        },
+      };
+    }),
+  );
+
+  const versions = (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) =>
+    perform(req, reply, 'SecretListVersions', { name: req.params.name }, async ({ vault, apiVersion, base }) => {
+      const max = parseMaxResults(q(req).maxresults);
+      const page = await deps.secrets.listVersions(vault, req.params.name, max, q(req).$skiptoken);
+      return {
+        body: {
+          value: page.items.map((b) => versionItem(base, b, apiVersion)),
+          nextLink: nextLink(base, `/secrets/${req.params.name}/versions`, apiVersion, max, page.next),
+        },
+      };
+    });
+  app.get('/secrets/:name/versions', versions);
+  app.get('/secrets/:name/versions/', versions);
+
+  // ---- delete, deleted, recover, purge -----------------------------------------------------------------------
+
+  const del = (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) =>
+    perform(req, reply, 'SecretDelete', { name: req.params.name }, async ({ vault, apiVersion, base }) => {
+      const { deleted, recoverable } = await deps.secrets.delete(vault, req.params.name);
+      return { body: deletedBundle(base, deleted, apiVersion, recoverable), version: deleted.version };
+    });
+  app.delete('/secrets/:name', del);
+  app.delete('/secrets/:name/', del);
+
+  app.get('/deletedsecrets', (req, reply) =>
+    perform(req, reply, 'SecretListDeleted', {}, async ({ vault, apiVersion, base }) => {
+      const max = parseMaxResults(q(req).maxresults);
+      const page = await deps.secrets.listDeleted(vault, max, q(req).$skiptoken);
+      return {
+        body: {
+          value: page.items.map((d) => deletedItem(base, d, apiVersion)),
+          nextLink: nextLink(base, '/deletedsecrets', apiVersion, max, page.next),
+        },
+      };
+    }),
+  );
+
+  const getDeleted = (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) =>
+    perform(req, reply, 'SecretGetDeleted', { name: req.params.name }, async ({ vault, apiVersion, base }) => {
+      const d = await deps.secrets.getDeleted(vault, req.params.name);
+      return { body: deletedBundle(base, d, apiVersion), version: d.version };
+    });
+  app.get('/deletedsecrets/:name', getDeleted);
+  app.get('/deletedsecrets/:name/', getDeleted);
+
+  app.post('/deletedsecrets/:name/recover', (req: FastifyRequest<{ Params: P }>, reply) =>
+    perform(req, reply, 'SecretRecover', { name: req.params.name }, async ({ vault, apiVersion, base }) => {
+      const b = await deps.secrets.recover(vault, req.params.name);
+      return { body: secretBundle(base, b, apiVersion), version: b.version };
+    }),
+  );
+
+  const purge = (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) =>
+    perform(req, reply, 'SecretPurge', { name: req.params.name }, async ({ vault }) => {
+      await deps.secrets.purge(vault, req.params.name);
+      return { status: 204 };
+    });
+  app.delete('/deletedsecrets/:name', purge);
+  app.delete('/deletedsecrets/:name/', purge);
+
+  // ---- backup / restore ----------------------------------------------------------------------------------------
+
+  app.post('/secrets/:name/backup', (req: FastifyRequest<{ Params: P }>, reply) =>
+    perform(req, reply, 'SecretBackup', { name: req.params.name }, async ({ vault }) => {
+      const blob = await deps.secrets.backup(vault, req.params.name);
+      return { body: { value: blob.toString('base64url') } };
+    }),
+  );
+
+  app.post('/secrets/restore', (req, reply) =>
+    perform(req, reply, 'SecretRestore', {}, async ({ vault, apiVersion, base }) => {
+      const body = req.body as { value?: unknown } | undefined;
+      if (typeof body?.value !== 'string' || !/^[A-Za-z0-9_-]+={0,2}$/.test(body.value))
+        throw kvBadParameter('The request body must be {"value": "<base64url backup blob>"} as returned by backup.');
+      const b = await deps.secrets.restore(vault, Buffer.from(body.value, 'base64url'));
+      return { body: secretBundle(base, b, apiVersion), version: b.version, name: b.name };
+    }),
+  );
+}

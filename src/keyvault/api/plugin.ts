@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { systemClock, type Clock } from '../../common/clock.js';
+import { randomIds, type IdGenerator } from '../../common/ids.js';
+import type { Logger } from '../../common/logger.js';
+import type { IdentityService } from '../../identity/service.js';
+import type { Barrier } from '../../storage/barrier.js';
+import type { Database } from '../../storage/database.js';
+import { KeyVaultStore } from '../../storage/keyvault-store.js';
+import { AuditLog } from '../audit/audit.js';
+import { SecretService } from '../domain/secrets.js';
+import { VaultService } from '../domain/vaults.js';
+import { registerDataPlane } from './data-plane.js';
+import { registerManagement } from './management.js';
+
+/**
+ * The Key Vault service as one fastify plugin: the secrets data plane on every host/port the server routes to
+ * a vault, ARM-shaped vault management, and the audit query. The server registers it once:
+ * `app.register(keyVaultPlugin(deps))`.
+ */
+
+/** What the plugin needs; the server's ServerDeps has this shape. */
+export interface KeyVaultDeps {
+  store: Database;
+  barrier: Barrier;
+  identity: IdentityService;
+  logger: Logger;
+  clock?: Clock;
+  ids?: IdGenerator;
+  config?: {
+    /** `--loose`: accept unknown api-versions. */
+    loose?: boolean;
+    /** Vaults to create at start when missing (`default` always is), with their own port if they have one. */
+    vaults?: ReadonlyArray<{ name: string; port?: number }>;
+    /** The main listener's port. */
+    port?: () => number;
+  };
+}
+
+export interface KeyVault {
+  vaults: VaultService;
+  secrets: SecretService;
+  audit: AuditLog;
+}
+
+/** The Key Vault services over one database, for the plugin and for in-process callers (workspace loading). */
+export function createKeyVault(deps: Pick<KeyVaultDeps, 'store' | 'barrier' | 'identity' | 'clock' | 'ids'>): KeyVault {
+  const store = new KeyVaultStore(deps.store.db);
+  const clock = deps.clock ?? systemClock;
+  return {
+    vaults: new VaultService({ store, clock, tenantId: deps.identity.tenantId }),
+    secrets: new SecretService({ store, clock, ids: deps.ids ?? randomIds, barrier: deps.barrier }),
+    audit: new AuditLog({ store, clock }),
+  };
+}
+
+/**
+ * `properties.vaultUri`: a vault with its own port answers there; the default vault on the main port; any other
+ * by host name on the main port (`{name}.localhost`, which needs a hosts entry, or pipevault's own client).
+ */
+function vaultUriFor(deps: KeyVaultDeps) {
+  return (name: string, req: FastifyRequest): string => {
+    const lower = name.toLowerCase();
+    const own = deps.config?.vaults?.find((v) => v.name.toLowerCase() === lower && v.port);
+    const mainPort = deps.config?.port?.() ?? req.port;
+    if (own?.port) return `https://${req.hostname}:${own.port}/`;
+    if (lower === 'default') return `https://${req.hostname}:${mainPort}/`;
+    return `https://${lower}.localhost:${mainPort}/`;
+  };
+}
+
+export function keyVaultPlugin(deps: KeyVaultDeps): FastifyPluginAsync {
+  return async (app: FastifyInstance) => {
+    const kv = createKeyVault(deps);
+    for (const name of ['default', ...(deps.config?.vaults ?? []).map((v) => v.name)]) await kv.vaults.ensure(name);
+    const roles = deps.identity.roles;
+
+    await app.register(async (dataPlane) =>
+      registerDataPlane(dataPlane, {
+        ...kv,
+        logger: deps.logger,
+        loose: deps.config?.loose ?? false,
+        identity: deps.identity,
+        roleAssignments: (principalId) => roles.assignmentsFor(principalId),
+      }),
+    );
+    await app.register(async (management) =>
+      registerManagement(management, {
+        ...kv,
+        identity: deps.identity,
+        vaultUri: vaultUriFor(deps),
+      }),
+    );
+  };
+}
