@@ -301,7 +301,7 @@ export class RunExecution {
       return markAs;
     }
 
-    const mock = findMock(this.services.mocks, this.pipeline.name, a.name);
+    const mock = this.services.mocks ? findMock(this.services.mocks, this.pipeline.name, a.name) : undefined;
     const def = mock ? mockDefinition(mock) : this.services.registry.get(a.type);
     const ctx0 = this.expressionContext(frame);
     const policy = a.policy ?? {};
