@@ -1,0 +1,188 @@
+/**
+ * The monitor's only way to the server: the same ARM-shaped management API the SDKs use. On a loopback server
+ * the `X-Pipevault-UI` header makes the request act as the local admin (no sign-in); elsewhere a signed-in
+ * principal's token is sent.
+ */
+
+export const SUB = '00000000-0000-0000-0000-000000000000';
+export const RG = 'pipevault';
+const V = 'api-version=2018-06-01';
+
+export interface PipelineRun {
+  runId: string;
+  runGroupId: string;
+  isLatest: boolean;
+  pipelineName: string;
+  parameters: Record<string, string>;
+  invokedBy: { name: string; id: string; invokedByType: string; pipelineName?: string; pipelineRunId?: string };
+  lastUpdated: string;
+  runStart?: string;
+  runEnd?: string;
+  durationInMs?: number;
+  status: string;
+  message: string;
+  annotations: unknown[];
+}
+
+export interface ActivityRun {
+  pipelineName: string;
+  pipelineRunId: string;
+  activityName: string;
+  activityType: string;
+  activityRunId: string;
+  status: string;
+  activityRunStart?: string;
+  activityRunEnd?: string;
+  durationInMs?: number;
+  input: unknown;
+  output: unknown;
+  error: { errorCode: string; message: string; failureType: string; target: string };
+  retryAttempt?: number;
+  iteration?: number;
+  parentActivityRunId?: string;
+  secureInput?: boolean;
+  secureOutput?: boolean;
+}
+
+export interface SummaryRow {
+  path: string;
+  activityName: string;
+  activityType: string;
+  container: string | null;
+  count: number;
+  attempts: number;
+  statuses: Record<string, number>;
+  status: string;
+  firstStart: string | null;
+  lastEnd: string | null;
+  latest: { activityRunId: string; status: string; errorMessage: string | null };
+  rootCause: boolean;
+}
+
+export interface Activity {
+  name: string;
+  type: string;
+  dependsOn?: { activity: string; dependencyConditions: string[] }[];
+  typeProperties?: Record<string, unknown>;
+  state?: string;
+}
+
+export interface PipelineResource {
+  name: string;
+  properties: { activities: Activity[]; parameters?: Record<string, { type: string; defaultValue?: unknown }> };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let token: string | null = sessionStorage.getItem('pipevault.token');
+export function setToken(t: string | null): void {
+  token = t;
+  if (t) sessionStorage.setItem('pipevault.token', t);
+  else sessionStorage.removeItem('pipevault.token');
+}
+
+export function authHeaders(): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : { 'x-pipevault-ui': '1' };
+}
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: { ...authHeaders(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const json = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!res.ok) {
+    const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(res.status, e?.code ?? String(res.status), e?.message ?? res.statusText);
+  }
+  return json as T;
+}
+
+export const factoryPath = (f: string) =>
+  `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.DataFactory/factories/${encodeURIComponent(f)}`;
+
+export const api = {
+  factories: () => call<{ value: { name: string }[] }>('GET', `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.DataFactory/factories?${V}`),
+  pipelines: (f: string) => call<{ value: PipelineResource[] }>('GET', `${factoryPath(f)}/pipelines?${V}`),
+  pipeline: (f: string, name: string) => call<PipelineResource>('GET', `${factoryPath(f)}/pipelines/${encodeURIComponent(name)}?${V}`),
+  run: (f: string, id: string) => call<PipelineRun>('GET', `${factoryPath(f)}/pipelineruns/${id}?${V}`),
+  queryRuns: (f: string, body: Record<string, unknown>) =>
+    call<{ value: PipelineRun[]; continuationToken?: string }>('POST', `${factoryPath(f)}/queryPipelineRuns?${V}`, body),
+  queryActivities: (f: string, id: string, body: Record<string, unknown>) =>
+    call<{ value: ActivityRun[]; continuationToken?: string }>('POST', `${factoryPath(f)}/pipelineruns/${id}/queryActivityruns?${V}`, body),
+  summary: (f: string, id: string) =>
+    call<{ run: PipelineRun; activities: SummaryRow[]; total: number }>('GET', `${factoryPath(f)}/pipelineruns/${id}/activitySummary?${V}`),
+  createRun: (f: string, pipeline: string, params: Record<string, unknown>, query = '') =>
+    call<{ runId: string }>('POST', `${factoryPath(f)}/pipelines/${encodeURIComponent(pipeline)}/createRun?${V}${query}`, params),
+  cancel: (f: string, id: string) => call<void>('POST', `${factoryPath(f)}/pipelineruns/${id}/cancel?${V}&isRecursive=true`),
+};
+
+/** The whole time range ADF's query needs, wide enough for "everything". */
+export function timeWindow(sinceMs: number | null): { lastUpdatedAfter: string; lastUpdatedBefore: string } {
+  return {
+    lastUpdatedAfter: new Date(sinceMs === null ? 0 : Date.now() - sinceMs).toISOString(),
+    lastUpdatedBefore: new Date(Date.now() + 86_400_000).toISOString(),
+  };
+}
+
+export type LiveEvent = { type: 'pipelineRun'; run: PipelineRun } | { type: 'activityRuns'; runId: string; changed: number };
+
+/**
+ * Server-sent events over fetch (EventSource cannot send headers): reconnects after a drop.
+ * Returns a function that stops listening.
+ */
+export function subscribe(factory: string, onEvent: (e: LiveEvent) => void, onState?: (live: boolean) => void): () => void {
+  let stopped = false;
+  let ctl: AbortController | null = null;
+  const loop = async () => {
+    while (!stopped) {
+      ctl = new AbortController();
+      try {
+        const res = await fetch(`/pipevault/adf/events?factory=${encodeURIComponent(factory)}`, { headers: authHeaders(), signal: ctl.signal });
+        if (!res.ok || !res.body) throw new Error(String(res.status));
+        onState?.(true);
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buf = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += value;
+          let i: number;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            let event = 'message';
+            let data = '';
+            for (const line of block.split('\n')) {
+              if (line.startsWith('event: ')) event = line.slice(7);
+              else if (line.startsWith('data: ')) data += line.slice(6);
+            }
+            if (!data) continue;
+            const payload = JSON.parse(data) as Record<string, unknown>;
+            if (event === 'pipelineRun') onEvent({ type: 'pipelineRun', run: payload as unknown as PipelineRun });
+            else if (event === 'activityRuns') onEvent({ type: 'activityRuns', runId: String(payload.runId), changed: Number(payload.changed) });
+          }
+        }
+      } catch {
+        // dropped or refused: retry below
+      }
+      onState?.(false);
+      if (!stopped) await new Promise((r) => setTimeout(r, 1500));
+    }
+  };
+  void loop();
+  return () => {
+    stopped = true;
+    ctl?.abort();
+  };
+}
