@@ -3,6 +3,7 @@ import { registerAdfApi } from '../adf/api/index.js';
 import { identityPlugin } from '../identity/plugin.js';
 import { keyVaultPlugin } from '../keyvault/api/plugin.js';
 import type { ServerDeps } from './deps.js';
+import { uiAssetsPlugin } from './ui-assets.js';
 
 /**
  * THE place where service plugins are mounted. Every listener (main port and each `--vault NAME=PORT`) gets
@@ -28,6 +29,7 @@ export async function registerServicePlugins(
     logger: deps.logger,
     loose: deps.config.loose,
   });
+  await app.register(uiAssetsPlugin);
 }
 
 /**
