@@ -370,3 +370,67 @@ test('inactive activities: their settings are not checked, their names and depen
   );
   assert.deepEqual(r.problems, ['dependency-missing $.properties.activities[1].dependsOn[0].activity']);
 });
+
+test('invalid-timespan and invalid-retry: literal policy timeouts are .NET timespans, retry a whole number ≥ 0', () => {
+  const r = one(
+    pipeline(
+      'P',
+      [
+        { ...wait('Ok'), policy: { timeout: '0.0:10:00', retry: 2, retryIntervalInSeconds: 5 } },
+        {
+          ...wait('Expr'),
+          policy: {
+            timeout: '@pipeline().parameters.t',
+            retry: { value: '@pipeline().parameters.r', type: 'Expression' },
+          },
+        },
+        { ...wait('Bad'), policy: { timeout: '10 minutes', retry: -1 } },
+        { name: 'Loop', type: 'Until', typeProperties: { expression: '@true', timeout: '25:00:00', activities: [] } },
+        {
+          name: 'Web',
+          type: 'WebActivity',
+          typeProperties: { url: 'https://x', method: 'GET', httpRequestTimeout: '00:01:00' },
+        },
+      ],
+      { parameters: { t: { type: 'string' }, r: { type: 'int' } } },
+    ),
+  );
+  assert.deepEqual(r.problems, [
+    'invalid-timespan $.properties.activities[2].policy.timeout',
+    'invalid-retry $.properties.activities[2].policy.retry',
+    'invalid-timespan $.properties.activities[3].typeProperties.timeout',
+  ]);
+});
+
+test('dataset and linked service expressions: they parse and read only declared dataset()/linkedService() parameters', () => {
+  const r = check({
+    'linkedService/LS.json': {
+      name: 'LS',
+      properties: {
+        type: 'AzureKeyVault',
+        parameters: { url: { type: 'String' } },
+        typeProperties: { baseUrl: '@{linkedService().URL}', other: '@{linkedService().nope}' },
+      },
+    },
+    'dataset/DS.json': {
+      name: 'DS',
+      properties: {
+        type: 'Json',
+        parameters: { folder: { type: 'String', defaultValue: '@notAnExpression(' } },
+        linkedServiceName: {
+          referenceName: 'LS',
+          type: 'LinkedServiceReference',
+          parameters: { url: '@dataset().missing' },
+        },
+        typeProperties: {
+          location: { folderPath: { value: '@dataset().folder', type: 'Expression' }, fileName: "@concat('a'" },
+        },
+      },
+    },
+  });
+  assert.deepEqual(r.problems, [
+    'unknown-parameter $.properties.linkedServiceName.parameters.url',
+    'expression-syntax $.properties.typeProperties.location.fileName',
+    'unknown-parameter $.properties.typeProperties.other',
+  ]);
+});

@@ -4,6 +4,8 @@ import { expressions } from './expressions.js';
 import { limits } from './limits.js';
 import { activityNames, resourceNames } from './names.js';
 import { nesting } from './nesting.js';
+import { policies } from './policies.js';
+import { resourceExpressions } from './resource-expressions.js';
 import { missingReferences } from './references.js';
 import { declaredTypes, setVariableInParallelLoop, variableTargets } from './variables.js';
 import { pipelineContext, type Findings, type FactoryRule, type PipelineRule } from './context.js';
@@ -21,9 +23,10 @@ const PIPELINE_RULES: PipelineRule[] = [
   nesting,
   setVariableInParallelLoop,
   expressions,
+  policies,
 ];
 
-const FACTORY_RULES: FactoryRule[] = [resourceNames, missingReferences];
+const FACTORY_RULES: FactoryRule[] = [resourceNames, missingReferences, resourceExpressions];
 
 /**
  * What ADF would reject at publish time (`problems`) and what it accepts but is likely a mistake
