@@ -2,6 +2,9 @@ import type { Command } from 'commander';
 import { register as registerExpr } from './expr.js';
 import { register as registerValidate } from './validate.js';
 import { register as registerRun } from './run.js';
+import { register as registerStart } from './start.js';
+import { register as registerIdentity } from './identity.js';
+import { register as registerRole } from './role.js';
 
 /**
  * Every CLI command, in the order `--help` lists them. Adding a command is adding a file beside this one and
@@ -12,4 +15,7 @@ export function register(program: Command): void {
   registerExpr(program);
   registerValidate(program);
   registerRun(program);
+  registerStart(program);
+  registerIdentity(program);
+  registerRole(program);
 }
