@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerExpr } from './expr.js';
 import { register as registerValidate } from './validate.js';
+import { register as registerLint } from './lint.js';
 import { register as registerRun } from './run.js';
 import { register as registerStart } from './start.js';
 import { register as registerIdentity } from './identity.js';
@@ -14,6 +15,7 @@ export function register(program: Command): void {
   void program;
   registerExpr(program);
   registerValidate(program);
+  registerLint(program);
   registerRun(program);
   registerStart(program);
   registerIdentity(program);
