@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { badInput } from '../common/catalogue.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { randomIds, type IdGenerator } from '../common/ids.js';
-import { createLogger, silentLogger, type Logger } from '../common/logger.js';
+import { silentLogger, type Logger } from '../common/logger.js';
 import { createIdentityService, type IdentityService } from '../identity/service.js';
 import { DEFAULT_FACTORY } from '../identity/types.js';
 import { createBarrier, loadMasterKey } from '../storage/barrier.js';
@@ -14,6 +14,7 @@ import { ADMIN_CREDENTIAL_FILE, ensureAdminCredential } from './admin-credential
 import { buildApp } from './app.js';
 import type { ServerDeps, VaultBinding } from './deps.js';
 import { loadFactories } from './plugins.js';
+import { SERVER_JSON, type ServerJson } from './server-json.js';
 import { ensureTls, readUserTls } from './tls.js';
 import { DEFAULT_VAULT } from './vault-routing.js';
 
@@ -63,17 +64,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export interface ServerJson {
-  url: string;
-  port: number;
-  pid: number;
-  tenant: string;
-  caFile: string | null;
-  caBundleFile: string | null;
-  adminCredentialFile: string;
-}
-
-export const SERVER_JSON = 'server.json';
+export { SERVER_JSON, type ServerJson };
 
 function readOrCreateSecretFile(file: string): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
@@ -209,5 +200,3 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     throw e;
   }
 }
-
-export { createLogger };

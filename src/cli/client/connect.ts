@@ -5,7 +5,7 @@ import { badInput, unreadablePath } from '../../common/catalogue.js';
 import { systemClock } from '../../common/clock.js';
 import { PipevaultError } from '../../common/errors.js';
 import { readAdminCredential, ADMIN_CREDENTIAL_FILE, type AdminCredential } from '../../server/admin-credential.js';
-import { SERVER_JSON, startServer, type ServerJson } from '../../server/start.js';
+import { SERVER_JSON, type ServerJson } from '../../server/server-json.js';
 import { createAgent, httpsRequest, type HttpsResponse } from './https.js';
 
 /**
@@ -107,6 +107,8 @@ export async function connect(opts: ConnectionOptions): Promise<Connection> {
       agent.destroy();
     }
   }
+  // loaded only when needed: the server pulls in fastify, TLS and the store, which other paths never use
+  const { startServer } = await import('../../server/start.js');
   const server = await startServer({ dataDir, port: 0, host: '127.0.0.1' });
   const agent = createAgent(server.ca);
   const conn = await authenticated({

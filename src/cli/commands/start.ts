@@ -3,7 +3,6 @@ import { badInput } from '../../common/catalogue.js';
 import { createLogger } from '../../common/logger.js';
 import { SUBSCRIPTION_ID, RESOURCE_GROUP, DEFAULT_FACTORY } from '../../identity/types.js';
 import type { VaultBinding } from '../../server/deps.js';
-import { startServer } from '../../server/start.js';
 
 interface StartOptions {
   dataDir: string;
@@ -76,6 +75,7 @@ export function register(program: Command): void {
       if (o.store && o.inMemory) throw badInput('--store and --in-memory exclude each other', '--in-memory');
       // logs go to stderr: stdout carries the ready line and URLs that scripts read
       const logger = createLogger({ destination: process.stderr });
+      const { startServer } = await import('../../server/start.js');
       const server = await startServer({
         dataDir: o.dataDir,
         host: o.host,
