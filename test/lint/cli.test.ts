@@ -112,4 +112,24 @@ describe('pipevault lint', () => {
     assert.match(r.stdout, /--recursive/);
     assert.match(r.stdout, /secret-hygiene\.md/);
   });
+
+  it('pipevault validate lists the findings as warnings, without changing its exit code', () => {
+    const f = writeFactory([pipeline('leaky', [readSecret('Get Secret', {})])]);
+    try {
+      const r = pipevault('validate', f.dir, '--json');
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as {
+        problems: unknown[];
+        warnings: { rule: string; path: string; reason: string }[];
+      };
+      assert.deepEqual(out.problems, []);
+      assert.deepEqual(
+        out.warnings.map((w) => [w.rule, w.path]),
+        [['secret-flow', '$.properties.activities[0].policy']],
+      );
+      assert.match(out.warnings[0].reason, /without secureOutput.*Fix: /);
+    } finally {
+      f.cleanup();
+    }
+  });
 });

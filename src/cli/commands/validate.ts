@@ -10,6 +10,7 @@ import {
   WORKSPACE_FILE,
   type Problem,
 } from '../../adf/model/index.js';
+import { secretFlowFindings } from '../../adf/lint/index.js';
 
 interface ValidateOptions {
   output?: string;
@@ -47,6 +48,7 @@ export function register(program: Command): void {
         ...(opts.templateParameters ? { templateParameters: opts.templateParameters } : {}),
       });
       const findings = validate(factory);
+      findings.warnings.push(...secretFlowFindings(factory));
       const ws = workspaceFile(path);
       if (ws) findings.problems.push(...checkWorkspaceJson(readJsonFile(ws), ws).problems);
       process.stdout.write(
