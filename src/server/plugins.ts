@@ -23,6 +23,7 @@ export async function registerServicePlugins(
   await app.register(keyVaultPlugin(deps));
   await registerAdfApi(app, {
     database: deps.store,
+    barrier: deps.barrier,
     identity: deps.identity,
     clock: deps.clock,
     ids: deps.ids,

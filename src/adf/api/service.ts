@@ -4,7 +4,9 @@ import type { IdGenerator } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
 import type { IdentityService } from '../../identity/service.js';
 import { RESOURCE_GROUP, type PrincipalRecord } from '../../identity/types.js';
+import type { Barrier } from '../../storage/barrier.js';
 import type { Database } from '../../storage/database.js';
+import { RunSecureParameters } from '../../storage/factory-run-secrets.js';
 import {
   FactoryStore,
   type FactoryRecord,
@@ -39,6 +41,8 @@ export interface AdfServiceOptions {
   ids: IdGenerator;
   logger: Logger;
   servicesFor?: ServicesFor;
+  /** Seals SecureString parameter values so reruns can use them; without it a rerun must be given them again. */
+  barrier?: Barrier;
 }
 
 export interface CreateRunOptions {
@@ -55,9 +59,12 @@ export class AdfService {
   private readonly o: AdfServiceOptions;
   private readonly runtimes = new Map<string, Promise<FactoryRuntime>>();
   private readonly listeners = new Set<(c: RunChange) => void>();
+  private readonly secureParameters?: RunSecureParameters;
 
   private constructor(o: AdfServiceOptions, runs: RunsStore) {
     this.o = o;
+    if (o.barrier)
+      this.secureParameters = new RunSecureParameters({ database: o.database, barrier: o.barrier, clock: o.clock });
     this.factories = new FactoryStore({ database: o.database, clock: o.clock, ids: o.ids });
     this.runs = runs;
   }
@@ -232,7 +239,7 @@ export class AdfService {
       const reference = await this.runs.getPipelineRun(o.referencePipelineRunId);
       if (!reference || reference.factoryName.toLowerCase() !== f.name.toLowerCase())
         throw runNotFound(o.referencePipelineRunId);
-      parameters = recoveryParameters(reference, parameters);
+      parameters = recoveryParameters(reference, parameters, (await this.secureParameters?.get(reference.runId)) ?? {});
       if (o.isRecovery) {
         recovery = await planRecovery(this.runs, pipeline, {
           reference,
@@ -246,11 +253,22 @@ export class AdfService {
         'referencePipelineRunId',
       );
     }
+    // SecureString values are masked wherever a run would record them, even where a secure flag was forgotten
+    const declared = pipeline.properties.parameters ?? {};
+    const secure: Record<string, string> = {};
+    for (const [k, v] of Object.entries(parameters)) {
+      const spec = Object.entries(declared).find(([n]) => n.toLowerCase() === k.toLowerCase())?.[1];
+      if (String(spec?.type ?? '').toLowerCase() === 'securestring' && typeof v === 'string') {
+        rt.secrets.register(v);
+        secure[k] = v;
+      }
+    }
     const handle = await rt.engine.createRun({
       pipelineName: pipeline.name,
       parameters,
       ...(recovery ? { recovery } : {}),
     });
+    await this.secureParameters?.save(handle.runId, secure);
     return handle.runId;
   }
 

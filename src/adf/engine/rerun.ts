@@ -139,11 +139,17 @@ export async function planRecovery(store: RunsStore, pipeline: Pipeline, req: Re
 export function recoveryParameters(
   reference: PipelineRunRecord,
   given: Record<string, unknown>,
+  /** The reference run's SecureString values, where they were kept (sealed) by the caller. */
+  secureValues: Record<string, string> = {},
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const givenLower = new Set(Object.keys(given).map((k) => k.toLowerCase()));
   for (const [k, v] of Object.entries(reference.parameters)) {
     if (givenLower.has(k.toLowerCase())) continue;
+    if (v === SECURE_MARKER && secureValues[k] !== undefined) {
+      out[k] = secureValues[k];
+      continue;
+    }
     if (v === SECURE_MARKER) {
       throw rerunNotPossible(
         reference.runId,

@@ -3,9 +3,10 @@ import { identity0001 } from './0001_identity.js';
 import { keyvault0100 } from './0100_keyvault.js';
 import { runs0200 } from './0200_runs.js';
 import { factories0300 } from './0300_factories.js';
+import { runSecureParameters0301 } from './0301_run_secure_parameters.js';
 
 /**
  * Every migration, in the order it runs. Each concern adds its own files and one line here:
  * 00xx storage and identity, 01xx Key Vault, 02xx ADF runs, 03xx ADF factories (management API). Never edit a migration that has shipped; add one.
  */
-export const migrations: readonly Migration[] = [identity0001, keyvault0100, runs0200, factories0300];
+export const migrations: readonly Migration[] = [identity0001, keyvault0100, runs0200, factories0300, runSecureParameters0301];

@@ -56,7 +56,10 @@ export function Gantt(props: { rows: SummaryRow[]; runStart?: string; runEnd?: s
                 style={{ left: `${left}%`, width: `${width}%` }}
                 title={`${r.activityName}: ${label}`}
               />
-              <span className="bar-label" style={{ left: `calc(${Math.min(left + width, 85)}% + 6px)` }}>
+              <span
+                className="bar-label"
+                style={left + width > 75 ? { right: `calc(${100 - left}% + 6px)` } : { left: `calc(${left + width}% + 6px)` }}
+              >
                 {label}
               </span>
             </div>

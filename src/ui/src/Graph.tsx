@@ -79,7 +79,6 @@ const ActivityNode = memo(function ActivityNode({ data }: NodeProps<Node<NodeInf
       role="button"
       tabIndex={0}
       aria-label={label}
-      onClick={() => d.onSelect(d.path)}
       onKeyDown={(e) => {
         if (e.key === 'Enter' || e.key === ' ') {
           e.preventDefault();
@@ -229,6 +228,7 @@ export function PipelineGraph(props: {
         nodesConnectable={false}
         nodesDraggable={false}
         elementsSelectable={false}
+        onNodeClick={(_, n) => props.onSelect(n.id)}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={20} color="#e3e6ea" />
