@@ -47,9 +47,10 @@ async function importKey(pem: string): Promise<CryptoKey> {
 }
 
 function coversAll(certPem: string, names: string[]): boolean {
-  const san = new NodeX509(certPem).subjectAltName ?? '';
-  const have = san.split(', ').map((e) => e.replace(/^(DNS|IP Address):/, '').toLowerCase());
-  return names.every((n) => have.includes(n.toLowerCase()));
+  const cert = new NodeX509(certPem);
+  const dns = (cert.subjectAltName ?? '').split(', ').map((e) => e.toLowerCase());
+  // IPs through checkIP: Node prints ::1 as 0:0:0:0:0:0:0:1 in subjectAltName
+  return names.every((n) => (isIP(n) ? cert.checkIP(n) !== undefined : dns.includes(`dns:${n.toLowerCase()}`)));
 }
 
 export async function ensureTls(opts: { dataDir: string; hosts: string[]; clock: Clock }): Promise<TlsMaterial> {
