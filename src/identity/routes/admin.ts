@@ -56,9 +56,6 @@ function assignmentView(a: RoleAssignment, principalType: string) {
   };
 }
 
-const principalType = (p?: PrincipalRecord) =>
-  p?.kind === 'managedIdentity' || !p ? 'ServicePrincipal' : 'ServicePrincipal';
-
 export function registerAdminRoutes(
   app: FastifyInstance,
   deps: { identity: IdentityService; appServiceHeader: string },
