@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../../common/clock.js';
 import { toPipevaultError } from '../../common/errors.js';
 import { randomIds, type IdGenerator } from '../../common/ids.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
+import type { SecretRegistry } from '../../common/masking.js';
 import type { ActivityRunRecord, InvokedBy, PipelineRunRecord, PipelineRunStatus } from '../../storage/runs-records.js';
 import type { RunsStore } from '../../storage/runs-store.js';
 import { builtinActivities } from '../activities/index.js';
@@ -34,6 +35,12 @@ export interface EngineOptions {
   registry?: ActivityRegistry;
   mocks?: MockMap;
   maskRecord?: (value: unknown) => unknown;
+  /**
+   * The secrets of this engine's runs (src/common/masking.ts): SecureString parameter values and the outputs
+   * of activities with secureOutput are registered in it, and every pipeline and activity run record is
+   * masked with it before it is saved or reported. `maskRecord` defaults to its `maskJson`.
+   */
+  secrets?: SecretRegistry;
   /** Hooks for activities that talk to the outside (HTTP, tokens, secrets). */
   services?: ActivityServices;
   /** Live progress: every save of a pipeline run / activity run. */
@@ -107,9 +114,11 @@ export class Engine {
       registry: opts.registry ?? new ActivityRegistry(builtinActivities),
       mocks: opts.mocks,
       factoryName: opts.factoryName ?? 'default',
-      maskRecord: opts.maskRecord,
+      maskRecord: opts.maskRecord ?? (opts.secrets ? (v) => opts.secrets!.maskJson(v) : undefined),
+      secrets: opts.secrets,
       onActivityRun: opts.onActivityRun,
       activityServices: opts.services ?? {},
+      plans: new WeakMap(),
     };
   }
 
@@ -137,6 +146,8 @@ export class Engine {
     const pipeline = this.pipeline(req.pipelineName);
     if (!pipeline) throw unknownPipeline(req.pipelineName, [...this.pipelines.keys()]);
     const parameters = resolveParameters(pipeline, req.parameters ?? {});
+    // Registered before anything is recorded, so the value is masked wherever it flows, child runs included.
+    for (const name of secureParameterNames(pipeline)) this.svc.secrets?.registerOutput(parameters[name]);
     const key = pipeline.name.toLowerCase();
     const concurrency = Number(pipeline.properties.concurrency ?? 0);
     const limited = Number.isInteger(concurrency) && concurrency > 0;
@@ -230,8 +241,10 @@ export class Engine {
 
   private save(r: PipelineRunRecord): void {
     r.lastUpdated = new Date(this.svc.clock.now()).toISOString();
-    this.svc.store.savePipelineRun(r);
-    this.onPipelineRun?.(r);
+    // The live record keeps real values; what is saved and reported is masked (message, parameters, return value).
+    const shown = this.svc.maskRecord ? (this.svc.maskRecord(r) as PipelineRunRecord) : r;
+    this.svc.store.savePipelineRun(shown);
+    this.onPipelineRun?.(shown);
   }
 
   private async begin(live: Live): Promise<void> {

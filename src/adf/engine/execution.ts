@@ -27,7 +27,7 @@ import type { ActivityState, EvaluationContext } from '../expressions/context.js
 import type { Activity, Pipeline } from '../model/types.js';
 import { dependenciesMet, type BranchStatus } from './dependencies.js';
 import { compiledInput, evaluateValue, isExpressionError } from './expr.js';
-import { leafRule } from './leaf-rule.js';
+import { leafRuleOn, scopeShape } from './leaf-rule.js';
 import { findMock, type ActivityMock } from './mocks.js';
 import { parseTimeSpan } from '../model/timespan.js';
 import type { EngineServices } from './services.js';
@@ -51,6 +51,18 @@ interface Frame {
   hasItem: boolean;
   iteration: number | null;
   parentActivityRunId: string | null;
+  /** Built on first use; see RunExecution.expressionContext. */
+  ctx?: EvaluationContext;
+}
+
+interface ActivityPlan {
+  def: ActivityDefinition | undefined;
+  timeoutMs: number;
+  retries: number;
+  intervalS: number;
+  policyError: ActivityRunError | null;
+  secureInput: boolean;
+  secureOutput: boolean;
 }
 
 interface Attempt {
@@ -97,6 +109,19 @@ function checkScope(activities: readonly Activity[]): string | null {
   }
   scopeProblems.set(activities, problem);
   return problem;
+}
+
+const SUCCEEDED: ScopeOutcome = Object.freeze({ status: 'Succeeded', failures: [] }) as unknown as ScopeOutcome;
+
+const dependencyFree = new WeakMap<readonly Activity[], boolean>();
+
+function hasDependencies(activities: readonly Activity[]): boolean {
+  let free = dependencyFree.get(activities);
+  if (free === undefined) {
+    free = activities.every((a) => !a.dependsOn?.length);
+    dependencyFree.set(activities, free);
+  }
+  return !free;
 }
 
 function toActivityError(e: unknown, target: string): ActivityRunError {
@@ -167,17 +192,26 @@ export class RunExecution {
     });
   }
 
+  /**
+   * The expression context of a scope, built once per frame (a loop iteration runs several activities) and
+   * inheriting the run-wide fields from `base` through its prototype rather than copying them.
+   */
   private expressionContext(frame: Frame): EvaluationContext {
-    const lookup = (name: string): ActivityState | undefined => {
+    if (frame.ctx) return frame.ctx;
+    const ctx = Object.create(this.base) as EvaluationContext;
+    ctx.activities = (name: string): ActivityState | undefined => {
       for (let f: Frame | undefined = frame; f; f = f.parent) {
         const s = f.states.get(name);
         if (s) return s;
       }
       return undefined;
     };
-    return frame.hasItem
-      ? { ...this.base, activities: lookup, item: frame.item, hasItem: true }
-      : { ...this.base, activities: lookup };
+    if (frame.hasItem) {
+      ctx.item = frame.item;
+      ctx.hasItem = true;
+    }
+    frame.ctx = ctx;
+    return ctx;
   }
 
   async runScope(activities: readonly Activity[], frame: Frame): Promise<ScopeOutcome> {
@@ -194,25 +228,37 @@ export class RunExecution {
         ],
       };
     }
-    const byName = new Map<string, Activity>();
-    for (const a of activities) byName.set(a.name, a);
-    const promises = new Map<string, Promise<BranchStatus>>();
+    const shape = scopeShape(activities);
+    const byName = shape.byName;
     const statuses = new Map<string, BranchStatus>();
-    const start = (a: Activity): Promise<BranchStatus> => {
-      let p = promises.get(a.name);
-      if (!p) {
-        p = this.runNode(a, byName, start, frame).then((s) => {
-          statuses.set(a.name, s);
-          return s;
-        });
-        promises.set(a.name, p);
+    if (!hasDependencies(activities)) {
+      // No dependsOn in this scope: everything starts at once, no promise bookkeeping per name needed.
+      const all: Promise<void>[] = [];
+      for (const a of activities) {
+        const r = this.signal.aborted ? Promise.resolve<BranchStatus>('Cancelled') : this.runActivity(a, frame);
+        all.push(r.then((st) => void statuses.set(a.name, st)));
       }
-      return p;
-    };
-    const all: Promise<BranchStatus>[] = [];
-    for (const a of activities) all.push(start(a));
-    await Promise.all(all);
-    const verdict = leafRule(activities, (n) => statuses.get(n));
+      if (all.length === 1) await all[0];
+      else await Promise.all(all);
+    } else {
+      const promises = new Map<string, Promise<BranchStatus>>();
+      const start = (a: Activity): Promise<BranchStatus> => {
+        let p = promises.get(a.name);
+        if (!p) {
+          p = this.runNode(a, byName, start, frame).then((st) => {
+            statuses.set(a.name, st);
+            return st;
+          });
+          promises.set(a.name, p);
+        }
+        return p;
+      };
+      const all: Promise<BranchStatus>[] = [];
+      for (const a of activities) all.push(start(a));
+      await Promise.all(all);
+    }
+    const verdict = leafRuleOn(shape, (n) => statuses.get(n));
+    if (verdict.status === 'Succeeded') return SUCCEEDED;
     return {
       status: verdict.status,
       failures: verdict.failed.map((n) => ({
@@ -277,13 +323,69 @@ export class RunExecution {
 
   private async record(r: ActivityRunRecord): Promise<void> {
     const s = this.services;
-    s.store.saveActivityRun(r);
-    s.onActivityRun?.(r);
+    // Masked whole: userProperties and anything else that may quote a secret, not only input/output/error.
+    const shown = this.mask(r) as ActivityRunRecord;
+    s.store.saveActivityRun(shown);
+    s.onActivityRun?.(shown);
     if (s.store.mustDrain) await s.store.flush();
   }
 
   private mask(v: unknown): unknown {
     return this.services.maskRecord && v !== null && v !== undefined ? this.services.maskRecord(v) : v;
+  }
+
+  /**
+   * The definition and policy of an activity. Literal policies (the usual case) are worked out once per
+   * activity per engine; a policy holding expressions is evaluated for each run of the activity.
+   */
+  private plan(a: Activity, frame: Frame): ActivityPlan {
+    const cache = this.services.plans;
+    const cached = cache?.get(a) as ActivityPlan | undefined;
+    if (cached) return cached;
+    const mock = this.services.mocks ? findMock(this.services.mocks, this.pipeline.name, a.name) : undefined;
+    const def = mock ? mockDefinition(mock) : this.services.registry.get(a.type);
+    const policy = a.policy ?? {};
+    const plan: ActivityPlan = {
+      def,
+      timeoutMs: DEFAULT_TIMEOUT_MS,
+      retries: 0,
+      intervalS: DEFAULT_RETRY_INTERVAL_S,
+      policyError: null,
+      secureInput: truthy(policy.secureInput),
+      secureOutput: truthy(policy.secureOutput),
+    };
+    const dynamic = [policy.timeout, policy.retry, policy.retryIntervalInSeconds].some(
+      (v) =>
+        (typeof v === 'string' && (v.startsWith('@') || v.includes('@{'))) || (v !== null && typeof v === 'object'),
+    );
+    const ctx0 = dynamic ? this.expressionContext(frame) : this.base;
+    try {
+      if (policy.timeout !== undefined && policy.timeout !== null) {
+        const t = evaluateValue(policy.timeout, ctx0);
+        const ms = typeof t === 'string' ? parseTimeSpan(t) : undefined;
+        if (ms === undefined || ms <= 0) {
+          throw invalidActivityProperty(a.name, 'policy.timeout', `'${String(t)}' is not a timespan like 0.12:00:00`);
+        }
+        plan.timeoutMs = ms;
+      }
+      if (policy.retry !== undefined && policy.retry !== null) {
+        const n = Number(evaluateValue(policy.retry, ctx0));
+        if (!Number.isInteger(n) || n < 0)
+          throw invalidActivityProperty(a.name, 'policy.retry', 'must be a whole number ≥ 0');
+        plan.retries = n;
+      }
+      if (policy.retryIntervalInSeconds !== undefined && policy.retryIntervalInSeconds !== null) {
+        const n = Number(evaluateValue(policy.retryIntervalInSeconds, ctx0));
+        if (!Number.isFinite(n) || n < 0) {
+          throw invalidActivityProperty(a.name, 'policy.retryIntervalInSeconds', 'must be a number of seconds');
+        }
+        plan.intervalS = n;
+      }
+    } catch (e) {
+      plan.policyError = toActivityError(e, a.name);
+    }
+    if (!dynamic && cache) cache.set(a, plan);
+    return plan;
   }
 
   private async runActivity(a: Activity, frame: Frame): Promise<BranchStatus> {
@@ -301,41 +403,8 @@ export class RunExecution {
       return markAs;
     }
 
-    const mock = this.services.mocks ? findMock(this.services.mocks, this.pipeline.name, a.name) : undefined;
-    const def = mock ? mockDefinition(mock) : this.services.registry.get(a.type);
-    const ctx0 = this.expressionContext(frame);
-    const policy = a.policy ?? {};
-    let timeoutMs = DEFAULT_TIMEOUT_MS;
-    let retries = 0;
-    let intervalS = DEFAULT_RETRY_INTERVAL_S;
-    let policyError: ActivityRunError | null = null;
-    try {
-      if (policy.timeout !== undefined && policy.timeout !== null) {
-        const t = evaluateValue(policy.timeout, ctx0);
-        const ms = typeof t === 'string' ? parseTimeSpan(t) : undefined;
-        if (ms === undefined || ms <= 0) {
-          throw invalidActivityProperty(a.name, 'policy.timeout', `'${String(t)}' is not a timespan like 0.12:00:00`);
-        }
-        timeoutMs = ms;
-      }
-      if (policy.retry !== undefined && policy.retry !== null) {
-        const n = Number(evaluateValue(policy.retry, ctx0));
-        if (!Number.isInteger(n) || n < 0)
-          throw invalidActivityProperty(a.name, 'policy.retry', 'must be a whole number ≥ 0');
-        retries = n;
-      }
-      if (policy.retryIntervalInSeconds !== undefined && policy.retryIntervalInSeconds !== null) {
-        const n = Number(evaluateValue(policy.retryIntervalInSeconds, ctx0));
-        if (!Number.isFinite(n) || n < 0) {
-          throw invalidActivityProperty(a.name, 'policy.retryIntervalInSeconds', 'must be a number of seconds');
-        }
-        intervalS = n;
-      }
-    } catch (e) {
-      policyError = toActivityError(e, a.name);
-    }
-    const secureInput = truthy(policy.secureInput);
-    const secureOutput = truthy(policy.secureOutput);
+    const plan = this.plan(a, frame);
+    const { def, timeoutMs, retries, intervalS, policyError, secureInput, secureOutput } = plan;
 
     let attempt: Attempt = { status: 'Failed', output: undefined, error: null };
     for (let n = 0; ; n++) {
@@ -412,15 +481,17 @@ export class RunExecution {
     }
 
     if (status === 'Succeeded' && def) {
-      // Saved before executing so a long-running activity shows InProgress (coalesced with the final save when
-      // the activity ends within the same tick).
-      r.input = o.secureInput ? SECURE_MARKER : this.mask(recordedInput);
-      this.services.store.saveActivityRun(r);
-      this.services.onActivityRun?.(r);
       const ctx = this.activityContext(a, frame, activityRunId, input, exprCtx);
       try {
         const ret = def.execute(ctx);
-        const res: ActivityResult = isPromise(ret) ? await this.guard(ret, a, ctx, o.timeoutMs) : ret;
+        let res: ActivityResult;
+        if (isPromise(ret)) {
+          // Still running: record it InProgress now (a synchronous activity is recorded once, when it ends).
+          r.input = o.secureInput ? SECURE_MARKER : this.mask(recordedInput);
+          this.services.store.saveActivityRun(this.mask(r) as ActivityRunRecord);
+          this.services.onActivityRun?.(this.mask(r) as ActivityRunRecord);
+          res = await this.guard(ret, a, ctx, o.timeoutMs);
+        } else res = ret;
         if (res.input !== undefined) recordedInput = res.input;
         output = res.output;
         if (res.status === 'Failed') {
@@ -440,6 +511,8 @@ export class RunExecution {
     r.activityRunEnd = new Date(end).toISOString();
     r.durationInMs = end - start;
     r.input = o.secureInput ? SECURE_MARKER : this.mask(recordedInput);
+    // A secured output is a secret from now on: masked wherever a later activity shows it.
+    if (o.secureOutput && output !== undefined) this.services.secrets?.registerOutput(output);
     r.output = output === undefined ? null : o.secureOutput ? SECURE_MARKER : this.mask(output);
     r.error = error ? (this.mask(error) as ActivityRunError) : null;
     await this.record(r);
@@ -591,7 +664,10 @@ class ActivityCtx implements ActivityContext {
 
   evaluate(value: unknown, extra?: ScopeOptions): unknown {
     if (extra && ('item' in extra || extra.hasItem !== undefined)) {
-      return evaluateValue(value, { ...this.expressionContext, item: extra.item, hasItem: extra.hasItem ?? true });
+      const c = Object.create(this.expressionContext) as EvaluationContext;
+      c.item = extra.item;
+      c.hasItem = extra.hasItem ?? true;
+      return evaluateValue(value, c);
     }
     return evaluateValue(value, this.expressionContext);
   }

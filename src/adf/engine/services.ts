@@ -1,6 +1,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { IdGenerator } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
+import type { SecretRegistry } from '../../common/masking.js';
 import type { ActivityRunRecord } from '../../storage/runs-records.js';
 import type { RunsStore } from '../../storage/runs-store.js';
 import type { ActivityServices } from '../activities/types.js';
@@ -20,6 +21,10 @@ export interface EngineServices {
   factoryName: string;
   /** Applied to every input, output and error before it is recorded (secret masking). */
   maskRecord?: (value: unknown) => unknown;
+  /** Where SecureString parameter values and secureOutput outputs are registered for masking. */
+  secrets?: SecretRegistry;
   onActivityRun?: (r: ActivityRunRecord) => void;
   activityServices: ActivityServices;
+  /** Per-activity plans (definition, literal policy) cached for this engine; see RunExecution.plan. */
+  plans?: WeakMap<object, unknown>;
 }
