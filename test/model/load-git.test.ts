@@ -182,3 +182,17 @@ test('a folder that is no factory, and a path that does not exist, are bad input
     (e: unknown) => isPipevaultError(e) && e.exitCode === 2 && /Cannot read/.test(e.message),
   );
 });
+
+test('lookup: pipelines and other resources are found by name case-insensitively, exact spelling first', async (t) => {
+  const { findPipeline, findByName } = await import('../../src/adf/model/index.js');
+  const { dir, cleanup } = writeTree({
+    'pipeline/Load Sales.json': pipeline('Load Sales', []),
+    'linkedService/KV.json': { name: 'KV', properties: { type: 'AzureKeyVault' } },
+  });
+  t.after(cleanup);
+  const f = loadFactorySync(dir);
+  assert.equal(findPipeline(f, 'load sales')?.name, 'Load Sales');
+  assert.equal(findPipeline(f, 'Load Sales')?.name, 'Load Sales');
+  assert.equal(findPipeline(f, 'nope'), undefined);
+  assert.equal(findByName(f.linkedServices, 'kv')?.name, 'KV');
+});

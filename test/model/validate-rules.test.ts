@@ -434,3 +434,30 @@ test('dataset and linked service expressions: they parse and read only declared 
     'unknown-parameter $.properties.typeProperties.other',
   ]);
 });
+
+test('execute-pipeline-parameters: a warning for parameters the child does not declare, or requires and does not get', () => {
+  const call = (name: string, parameters: Record<string, unknown>) => ({
+    name,
+    type: 'ExecutePipeline',
+    typeProperties: {
+      pipeline: { referenceName: 'CHILD', type: 'PipelineReference' },
+      waitOnCompletion: true,
+      parameters,
+    },
+  });
+  const r = check({
+    'pipeline/Parent.json': pipeline('Parent', [
+      call('Good', { Needed: 'x' }),
+      call('Extra', { needed: 'x', other: 1 }),
+      call('Missing', {}),
+    ]),
+    'pipeline/Child.json': pipeline('Child', [], {
+      parameters: { needed: { type: 'string' }, optional: { type: 'int', defaultValue: 1 } },
+    }),
+  });
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.warnings, [
+    'execute-pipeline-parameters $.properties.activities[1].typeProperties.parameters.other',
+    'execute-pipeline-parameters $.properties.activities[2].typeProperties.parameters',
+  ]);
+});

@@ -46,3 +46,4 @@ export {
 export { SecretText } from './workspace/secret-text.js';
 export { loadMocksFile, findMock, type Mock } from './workspace/mocks.js';
 export { SECRET_PERMISSIONS, type SecretPermission } from './workspace/schema.js';
+export { findByName, findPipeline } from './lookup.js';

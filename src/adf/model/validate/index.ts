@@ -1,5 +1,6 @@
 import { dependencies } from './dependencies.js';
 import { duplicateNames } from './duplicates.js';
+import { executePipelineParameters } from './execute-pipeline.js';
 import { expressions } from './expressions.js';
 import { limits } from './limits.js';
 import { activityNames, resourceNames } from './names.js';
@@ -24,6 +25,7 @@ const PIPELINE_RULES: PipelineRule[] = [
   setVariableInParallelLoop,
   expressions,
   policies,
+  executePipelineParameters,
 ];
 
 const FACTORY_RULES: FactoryRule[] = [resourceNames, missingReferences, resourceExpressions];
