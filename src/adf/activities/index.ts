@@ -1,4 +1,5 @@
 import { appendVariable } from './append-variable.js';
+import { azureFunction } from './azure-function.js';
 import { executePipeline } from './execute-pipeline.js';
 import { fail } from './fail.js';
 import { filter } from './filter.js';
@@ -9,6 +10,8 @@ import { switchActivity } from './switch.js';
 import type { ActivityDefinition } from './types.js';
 import { until } from './until.js';
 import { wait } from './wait.js';
+import { web } from './web.js';
+import { webhook } from './webhook.js';
 
 export type * from './types.js';
 
@@ -27,4 +30,8 @@ export const builtinActivities: readonly ActivityDefinition[] = [
   fail,
   filter,
   executePipeline,
+  // outbound HTTP (they fail with a clear message when the run has no HTTP services)
+  web,
+  webhook,
+  azureFunction,
 ];

@@ -73,7 +73,11 @@ export interface OutboundHttp {
     body?: string | Uint8Array;
     timeoutMs?: number;
     signal?: AbortSignal;
-  }): Promise<{ status: number; headers: Record<string, string>; body: Uint8Array }>;
+    /** Web activity `disableCertValidation`. */
+    disableCertValidation?: boolean;
+    /** TLS client certificate (Web activity ClientCertificate authentication). */
+    clientCertificate?: { pfx: Uint8Array; passphrase?: string };
+  }): Promise<{ status: number; headers: Record<string, string>; body: Uint8Array; via?: string }>;
 }
 
 /** Tokens for the factory's (or a user-assigned) managed identity. */

@@ -1,0 +1,280 @@
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
+import {
+  outboundHostNotAllowed,
+  outboundRequestFailed,
+  outboundResponseTooLarge,
+  outboundTimedOut,
+  unknownVaultHost,
+} from '../../common/catalogue.js';
+import type { OutboundHttp } from '../activities/types.js';
+
+/**
+ * THE outbound HTTP client of runs (DESIGN.md "Outbound HTTP from runs"). Every call a run makes — Web,
+ * WebHook, Azure Function, Key Vault references — goes through `request`, which decides where the call may go
+ * before any DNS lookup happens:
+ * - `https://{vault}.vault.azure.net/…` → the local vault of that name, on the pipevault server (the Host
+ *   header and TLS server name stay the vault's, so ids in responses read as in production);
+ * - a host the workspace maps (`hosts`) → its local base URL;
+ * - loopback (`localhost`, `*.localhost`, `127.x`, `::1`) → as is;
+ * - anything else fails, naming the host and the two ways out, unless egress is allowed.
+ * TLS trusts the system CAs plus pipevault's own CA, given explicitly (never through NODE_EXTRA_CA_CERTS).
+ */
+
+/** ADF's documented response limit for Web activities. */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+/** ADF's default per-response timeout (`httpRequestTimeout` 00:01:00). */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+const VAULT_HOST =
+  /^([a-z0-9][a-z0-9-]{0,126})\.vault\.azure\.(net|cn)$|^([a-z0-9][a-z0-9-]{0,126})\.vault\.usgovcloudapi\.net$/;
+
+export interface RunHttpClientOptions {
+  /** The pipevault server the vault hosts route to: loopback address, port and the CA its certificate chains to. */
+  server: { address: string; port: number; ca: string };
+  /** Whether the local server has a vault of this name; a URL naming any other vault fails. */
+  vaultExists(name: string): boolean | Promise<boolean>;
+  /** `pipevault.json` `hosts`: `host` or `host:port` → local base URL. */
+  hosts?: Record<string, string>;
+  /** `--allow-egress` / `"allowEgress": true`: unmapped hosts are called as they are. */
+  allowEgress?: boolean;
+  maxResponseBytes?: number;
+  /** Sockets per origin; the engine's concurrency (ForEach batchCount 50) shares them. */
+  maxSockets?: number;
+}
+
+export interface RunHttpRequest {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Web activity `disableCertValidation`: accept any server certificate. */
+  disableCertValidation?: boolean;
+  /** TLS client certificate (ClientCertificate authentication); such calls do not share pooled sockets. */
+  clientCertificate?: { pfx: Uint8Array; passphrase?: string };
+}
+
+export interface RunHttpResponse {
+  status: number;
+  /** Header names as the server wrote them; repeated headers joined with `, `. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  /** Which rule routed the call (a `vault` answer may carry a secret value). */
+  via: Route['kind'];
+}
+
+/** Where a URL goes: the target URL to connect to, plus the Host / TLS server name to present. */
+export interface Route {
+  kind: 'vault' | 'mapped' | 'loopback' | 'egress';
+  target: URL;
+  /** Host header (and TLS servername) when it differs from the target's. */
+  hostHeader?: string;
+  /** Connect to this address instead of resolving the target's host name. */
+  connectAddress?: string;
+  vault?: string;
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || h.startsWith('::ffff:127.');
+  return false;
+}
+
+function joinBase(base: string, original: URL): URL {
+  const b = new URL(base);
+  const prefix = b.pathname.replace(/\/+$/, '');
+  return new URL(`${b.protocol}//${b.host}${prefix}${original.pathname}${original.search}`);
+}
+
+export class RunHttpClient implements OutboundHttp {
+  private readonly secure: HttpsAgent;
+  private readonly insecure: HttpsAgent;
+  private readonly plain: HttpAgent;
+  private readonly hosts: Map<string, string>;
+  private readonly maxBytes: number;
+  private readonly knownVaults = new Set<string>();
+
+  constructor(private readonly o: RunHttpClientOptions) {
+    const maxSockets = o.maxSockets ?? 256;
+    const common = { keepAlive: true, maxSockets, scheduling: 'lifo' as const };
+    this.secure = new HttpsAgent({ ...common, ca: [...rootCertificates, o.server.ca] });
+    this.insecure = new HttpsAgent({ ...common, rejectUnauthorized: false });
+    this.plain = new HttpAgent(common);
+    this.hosts = new Map(Object.entries(o.hosts ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+    this.maxBytes = o.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+  }
+
+  /** Decides where a URL may go; throws (before any DNS lookup) when it may go nowhere. */
+  async route(url: string): Promise<Route> {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw outboundRequestFailed(url, 'the URL is not a valid absolute http(s) URL');
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') {
+      throw outboundRequestFailed(
+        url,
+        `the scheme '${u.protocol.replace(/:$/, '')}' is not supported; use http or https`,
+      );
+    }
+    const host = u.hostname.toLowerCase();
+    const m = VAULT_HOST.exec(host);
+    if (m) {
+      const vault = (m[1] ?? m[3]) as string;
+      if (!this.knownVaults.has(vault)) {
+        if (!(await this.o.vaultExists(vault))) throw unknownVaultHost(vault, host);
+        this.knownVaults.add(vault);
+      }
+      const target = new URL(
+        `https://${this.o.server.address.includes(':') ? `[${this.o.server.address}]` : this.o.server.address}:${this.o.server.port}${u.pathname}${u.search}`,
+      );
+      return { kind: 'vault', target, hostHeader: host, vault };
+    }
+    const mapped = (u.port && this.hosts.get(`${host}:${u.port}`)) || this.hosts.get(host);
+    if (mapped) return { kind: 'mapped', target: joinBase(mapped, u) };
+    if (isLoopbackHost(host)) {
+      // `{name}.localhost` does not resolve everywhere; loopback it is, whatever the resolver thinks
+      return host.endsWith('.localhost')
+        ? { kind: 'loopback', target: u, connectAddress: '127.0.0.1' }
+        : { kind: 'loopback', target: u };
+    }
+    if (this.o.allowEgress) return { kind: 'egress', target: u };
+    throw outboundHostNotAllowed(host);
+  }
+
+  async request(req: RunHttpRequest): Promise<RunHttpResponse> {
+    const route = await this.route(req.url);
+    req.signal?.throwIfAborted();
+    const { target } = route;
+    const isHttps = target.protocol === 'https:';
+    const headers: Record<string, string> = { ...req.headers };
+    if (route.hostHeader) headers.host = route.hostHeader;
+    const body =
+      req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : req.body;
+    if (body !== undefined) headers['content-length'] = String(body.byteLength);
+    const timeoutMs = req.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const agent = !isHttps
+      ? this.plain
+      : req.clientCertificate
+        ? new HttpsAgent({
+            keepAlive: false,
+            pfx: Buffer.from(req.clientCertificate.pfx),
+            passphrase: req.clientCertificate.passphrase,
+            ...(req.disableCertValidation
+              ? { rejectUnauthorized: false }
+              : { ca: [...rootCertificates, this.o.server.ca] }),
+          })
+        : req.disableCertValidation
+          ? this.insecure
+          : this.secure;
+    const servername = route.hostHeader ?? (isIP(target.hostname) ? undefined : target.hostname);
+
+    return new Promise<RunHttpResponse>((resolve, reject) => {
+      let done = false;
+      const finish = (fn: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      const options = {
+        method: req.method.toUpperCase(),
+        headers,
+        agent,
+        ...(servername && isHttps ? { servername } : {}),
+        ...(route.connectAddress
+          ? {
+              lookup: (_h: string, _o: unknown, cb: (e: Error | null, a: string, f: number) => void) =>
+                cb(null, route.connectAddress as string, 4),
+            }
+          : {}),
+      };
+      const onResponse = (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size > this.maxBytes) {
+            res.destroy();
+            client.destroy();
+            finish(() => reject(outboundResponseTooLarge(req.url, this.maxBytes)));
+            return;
+          }
+          chunks.push(c);
+        });
+        res.on('error', (e) => finish(() => reject(outboundRequestFailed(req.url, e.message))));
+        res.on('end', () =>
+          finish(() =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: rawHeaders(res.rawHeaders),
+              body: Buffer.concat(chunks),
+              via: route.kind,
+            }),
+          ),
+        );
+      };
+      const client = isHttps ? httpsRequest(target, options, onResponse) : httpRequest(target, options, onResponse);
+      const timer = setTimeout(() => {
+        client.destroy();
+        finish(() => reject(outboundTimedOut(req.url, timeoutMs)));
+      }, timeoutMs);
+      const onAbort = () => {
+        client.destroy();
+        finish(() => reject(req.signal?.reason ?? new Error('aborted')));
+      };
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      client.on('error', (e: NodeJS.ErrnoException) =>
+        finish(() => reject(outboundRequestFailed(req.url, describeSocketError(e)))),
+      );
+      if (body !== undefined) client.write(body);
+      client.end();
+    });
+  }
+
+  close(): void {
+    this.secure.destroy();
+    this.insecure.destroy();
+    this.plain.destroy();
+  }
+}
+
+function rawHeaders(raw: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const seen = new Map<string, string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const key = seen.get(name.toLowerCase());
+    if (key !== undefined) out[key] = `${out[key]}, ${value}`;
+    else {
+      seen.set(name.toLowerCase(), name);
+      out[name] = value;
+    }
+  }
+  return out;
+}
+
+function describeSocketError(e: NodeJS.ErrnoException): string {
+  if (e.code === 'ECONNREFUSED') return 'the connection was refused (is the local stand-in running?)';
+  if (e.code === 'ENOTFOUND') return 'the host name does not resolve';
+  if (e.code && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(e.code)) {
+    return `the server certificate is not trusted (${e.code}); set disableCertValidation or use a certificate from pipevault's CA`;
+  }
+  return e.message;
+}
+
+/** Case-insensitive header lookup on a response. */
+export function header(headers: Record<string, string>, name: string): string | undefined {
+  const want = name.toLowerCase();
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === want) return v;
+  return undefined;
+}
