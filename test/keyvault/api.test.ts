@@ -314,6 +314,31 @@ describe('keyvault wire API', () => {
     assert.equal(gone.status, 404);
   });
 
+  test('admin bridge: the management token reaches any vault through the real data plane', async () => {
+    const m = { resource: 'https://management.azure.com/' };
+    const set = await call('PUT', '/pipevault/admin/keyvault/vaults/rbac-vault/secrets/bridged?api-version=7.4', {
+      ...m,
+      body: { value: 'via-bridge' },
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.ok(set.body.id.includes('rbac-vault.localhost'));
+    const got = await call('GET', '/secrets/bridged?api-version=7.4', { host: 'rbac-vault.localhost:8443' });
+    assert.equal(got.body.value, 'via-bridge');
+    const nf = await call('GET', '/pipevault/admin/keyvault/vaults/rbac-vault/secrets/none?api-version=7.4', m);
+    assert.equal(nf.status, 404);
+    assert.equal(nf.body.error.code, 'SecretNotFound');
+    const bad = await call('PUT', '/pipevault/admin/keyvault/vaults/rbac-vault/secrets/x?api-version=7.4', {
+      ...m,
+      body: { value: 1 },
+    });
+    assert.equal(bad.body.error.code, 'BadParameter');
+    const denied = await call('GET', '/pipevault/admin/keyvault/vaults/default/secrets/bridged?api-version=7.4', {
+      as: reader.principal,
+      resource: 'https://management.azure.com/',
+    });
+    assert.equal(denied.status, 403, 'only the admin may use the bridge');
+  });
+
   test('audit: allowed and denied operations are recorded with principal and address, never the value', async () => {
     const canary = `canary-${randomBytes(6).toString('hex')}`;
     await call('PUT', '/secrets/audited?api-version=7.4', { body: { value: canary } });

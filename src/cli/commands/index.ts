@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { register as registerExpr } from './expr.js';
 import { register as registerValidate } from './validate.js';
-import { register as registerLint } from './lint.js';
 import { register as registerRun } from './run.js';
 import { register as registerStart } from './start.js';
 import { register as registerIdentity } from './identity.js';
 import { register as registerRole } from './role.js';
+import { register as registerKeyvault } from './keyvault.js';
 
 /**
  * Every CLI command, in the order `--help` lists them. Adding a command is adding a file beside this one and
@@ -15,9 +15,9 @@ export function register(program: Command): void {
   void program;
   registerExpr(program);
   registerValidate(program);
-  registerLint(program);
   registerRun(program);
   registerStart(program);
   registerIdentity(program);
   registerRole(program);
+  registerKeyvault(program);
 }

@@ -31,7 +31,12 @@ export function vaultNameOf(req: FastifyRequest): string {
   return m ? m[1] : 'default';
 }
 
+/** Set by the admin bridge on the requests it replays in-process (which carry no TLS socket). */
+export const BRIDGE_PROTO_HEADER = 'x-pipevault-bridge-proto';
+
 /** `https://host[:port]` exactly as the client addressed us: every id and nextLink is built on it. */
 export function baseUrlOf(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}`;
+  // Only a request without TLS can be a bridged replay: the listeners themselves speak HTTPS only.
+  const proto = req.protocol === 'http' && req.headers[BRIDGE_PROTO_HEADER] === 'https' ? 'https' : req.protocol;
+  return `${proto}://${req.host}`;
 }

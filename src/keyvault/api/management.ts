@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adminRequired, badInput, kvVaultNotFound } from '../../common/catalogue.js';
+import type { Clock } from '../../common/clock.js';
 import { toPipevaultError } from '../../common/errors.js';
 import { authenticate } from '../../identity/routes/admin.js';
 import type { IdentityService } from '../../identity/service.js';
+import type { Principal } from '../../identity/types.js';
 import type { AuditLog } from '../audit/audit.js';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID, vaultScope } from '../domain/authorization.js';
 import type { AccessPolicyOperation, Vault } from '../domain/model.js';
+import { BRIDGE_PROTO_HEADER } from './context.js';
 import { parseAccessPolicies, parseTagsField, parseVaultProperties } from '../domain/validate.js';
 import type { VaultService } from '../domain/vaults.js';
 
@@ -18,13 +21,16 @@ import type { VaultService } from '../domain/vaults.js';
 export interface ManagementDeps {
   vaults: VaultService;
   audit: AuditLog;
-  identity: Pick<IdentityService, 'tenantId' | 'verifyAccessToken'>;
+  identity: Pick<IdentityService, 'tenantId' | 'verifyAccessToken' | 'issueToken'>;
+  clock: Clock;
   /** The URL a vault answers on, for `properties.vaultUri`, given the host the request came to. */
   vaultUri(name: string, req: FastifyRequest): string;
 }
 
 const PROVIDER = `/subscriptions/:sub/resourceGroups/:rg/providers/Microsoft.KeyVault/vaults`;
 export const AUDIT_PATH = '/pipevault/admin/keyvault/audit';
+/** `/pipevault/admin/keyvault/vaults/{vault}/secrets/…`: the data plane of any vault, for the admin CLI. */
+export const BRIDGE_PREFIX = '/pipevault/admin/keyvault/vaults';
 
 export function armVault(v: Vault, vaultUri: string): Record<string, unknown> {
   return {
@@ -78,9 +84,11 @@ function parseTime(v: unknown, where: string): number | undefined {
 }
 
 export function registerManagement(app: FastifyInstance, deps: ManagementDeps): void {
+  const admins = new WeakMap<FastifyRequest, Principal>();
   app.addHook('onRequest', async (req) => {
     const who = await authenticate(deps.identity as IdentityService, req);
     if (who.kind !== 'admin') throw adminRequired();
+    admins.set(req, who);
   });
   app.setErrorHandler((e, _req, reply) => {
     const status = (e as { statusCode?: number }).statusCode;
@@ -154,6 +162,49 @@ export function registerManagement(app: FastifyInstance, deps: ManagementDeps): 
   };
   app.put(`${PROVIDER}/:name/accessPolicies/:op`, policies);
   app.put(`${PROVIDER}/:name/accessPolicy/:op`, policies);
+
+  /**
+   * The admin CLI reaches every vault through the main port with its management token: the request is
+   * replayed into the real data plane (same routes, authorization, audit) addressed to `{vault}.localhost`,
+   * with a Key Vault token minted for the admin. Nothing here touches secrets itself.
+   */
+  const vaultTokens = new Map<string, { token: string; expiresOn: number }>();
+  const vaultToken = async (who: Principal, host: string): Promise<string> => {
+    const key = `${who.objectId}|${host}`;
+    const cached = vaultTokens.get(key);
+    const nowS = deps.clock.now() / 1000;
+    if (cached && cached.expiresOn - 300 > nowS) return cached.token;
+    const t = await deps.identity.issueToken({ principal: who, resource: 'https://vault.azure.net', host });
+    vaultTokens.set(key, { token: t.accessToken, expiresOn: t.expiresOn });
+    return t.accessToken;
+  };
+  app.route({
+    method: ['GET', 'PUT', 'PATCH', 'POST', 'DELETE'],
+    url: `${BRIDGE_PREFIX}/:vault/*`,
+    handler: async (req: FastifyRequest<{ Params: { vault: string; '*': string } }>, reply) => {
+      const who = admins.get(req) as Principal;
+      const vault = req.params.vault.toLowerCase();
+      if (!/^[a-z0-9-]{1,24}$/.test(vault)) throw badInput(`'${req.params.vault}' is not a vault name`);
+      const host = `${vault}.localhost:${req.port ?? 443}`;
+      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      const r = await app.inject({
+        method: req.method as 'GET',
+        url: `/${req.params['*']}${query}`,
+        headers: {
+          host,
+          [BRIDGE_PROTO_HEADER]: req.protocol,
+          authorization: `Bearer ${await vaultToken(who, host)}`,
+          ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        payload: req.body !== undefined ? JSON.stringify(req.body) : undefined,
+        remoteAddress: req.ip,
+      });
+      return reply
+        .code(r.statusCode)
+        .type('application/json; charset=utf-8')
+        .send(r.body || undefined);
+    },
+  });
 
   app.get(AUDIT_PATH, async (req) => {
     const q = req.query as Record<string, string | undefined>;

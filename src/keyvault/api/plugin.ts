@@ -87,6 +87,7 @@ export function keyVaultPlugin(deps: KeyVaultDeps): FastifyPluginAsync {
       registerManagement(management, {
         ...kv,
         identity: deps.identity,
+        clock: deps.clock ?? systemClock,
         vaultUri: vaultUriFor(deps),
       }),
     );
