@@ -80,13 +80,14 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: ApiContext): v
     }
     const props = body.properties === undefined ? {} : objectBody(body.properties, 'properties');
     const { provisioningState: _p, createTime: _c, version: _v, ...keep } = props;
-    const { record, created } = await service.putFactory({
+    const { record } = await service.putFactory({
       name: factoryName,
       location: (body.location as string | undefined) ?? 'local',
       tags: stringMap(body.tags, 'tags'),
       properties: keep,
     });
-    reply.code(created ? 201 : 200);
+    // ADF's Factories_CreateOrUpdate answers 200 whether it created or replaced (the SDK accepts only 200)
+    reply.code(200);
     return factoryView(scopeOf(req), record, await service.factoryIdentity(record.name));
   });
 

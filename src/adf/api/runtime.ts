@@ -54,6 +54,7 @@ export class FactoryRuntime {
       logger: o.logger,
       services: built?.services,
       maskRecord: (v) => (this.secrets.size ? this.secrets.maskJson(v) : v),
+      secrets: this.secrets,
       onPipelineRun: o.onPipelineRun,
       onActivityRun: o.onActivityRun,
     });
