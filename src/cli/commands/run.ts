@@ -182,7 +182,8 @@ async function runCommand(path: string, opts: RunOptions): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     live?.stop();
-    const doc = await document(store, run);
+    // The stored record is the masked one; the live record keeps real values for the engine's own use.
+    const doc = await document(store, (await store.getPipelineRun(run.runId)) ?? run);
     if (format === 'json') process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     else if (!live) process.stdout.write(summary(doc));
     else process.stdout.write(finalLine(doc.run));
