@@ -22,6 +22,8 @@ export interface ServerDeps {
   logger: Logger;
   config: {
     dataDir: string;
+    /** The CA (PEM) the server's certificate chains to: runs calling the server trust exactly this. */
+    ca?: string;
     /** Accept unknown api-versions (`--loose`). */
     loose: boolean;
     /** Vaults named on the command line (`--vault`), the default vault first. */

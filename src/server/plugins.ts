@@ -3,6 +3,7 @@ import { registerAdfApi } from '../adf/api/index.js';
 import { identityPlugin } from '../identity/plugin.js';
 import { keyVaultPlugin } from '../keyvault/api/plugin.js';
 import type { ServerDeps } from './deps.js';
+import { loadFactoryFolders, serverServicesFor } from './run-services.js';
 import { uiAssetsPlugin } from './ui-assets.js';
 
 /**
@@ -29,6 +30,7 @@ export async function registerServicePlugins(
     ids: deps.ids,
     logger: deps.logger,
     loose: deps.config.loose,
+    servicesFor: serverServicesFor(deps),
   });
   await app.register(uiAssetsPlugin);
 }
@@ -40,5 +42,5 @@ export async function registerServicePlugins(
 export async function loadFactories(deps: ServerDeps): Promise<void> {
   if (deps.config.factories.length === 0) return;
   // ---- factory loading goes here (ADF) ----------------------------------------------------------------
-  deps.logger.warn({ factories: deps.config.factories }, 'factory loading is not available yet; --factory ignored');
+  await loadFactoryFolders(deps);
 }

@@ -125,6 +125,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       logger,
       config: {
         dataDir,
+        ca,
         loose: !!opts.loose,
         vaults,
         port: () => mainPort,

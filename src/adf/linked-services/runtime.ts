@@ -16,8 +16,8 @@ export interface RunRuntimeOptions {
   factory: Factory;
   /** The pipevault server runs talk to (vaults, identity endpoints). */
   server: { url: string; address: string; port: number; ca: string; tenantId: string };
-  /** App ID of the factory's system-assigned identity. */
-  factoryAppId: string;
+  /** App ID of the factory's system-assigned identity (or how to find it on first use). */
+  factoryAppId: string | (() => Promise<string>);
   vaultExists(name: string): boolean | Promise<boolean>;
   hosts?: Record<string, string>;
   allowEgress?: boolean;

@@ -23,8 +23,8 @@ export interface RunTokenProviderOptions {
   /** The pipevault server's base URL (`https://localhost:PORT`). */
   serverUrl: string;
   tenantId: string;
-  /** App ID of the factory's system-assigned identity. */
-  factoryAppId: string;
+  /** App ID of the factory's system-assigned identity (or how to find it, once, on first use). */
+  factoryAppId: string | (() => Promise<string>);
   clock: Clock;
   /** Credential name → user-assigned identity name, for `credential` references (see credentials.ts). */
   credentialIdentity?: (credential: string) => string;
@@ -94,8 +94,10 @@ export class RunTokenProvider implements TokenProvider {
       });
     } else {
       const q = new URLSearchParams({ 'api-version': '2018-02-01', resource });
-      if (subject.kind === 'factory') q.set('client_id', this.o.factoryAppId);
-      else q.set('mi_res_id', userAssignedResourceId(subject.name));
+      if (subject.kind === 'factory') {
+        const id = this.o.factoryAppId;
+        q.set('client_id', typeof id === 'string' ? id : await id());
+      } else q.set('mi_res_id', userAssignedResourceId(subject.name));
       res = await this.o.http.request({
         method: 'GET',
         url: `${this.o.serverUrl}/metadata/identity/oauth2/token?${q.toString()}`,

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { badInput, unknownPipeline } from '../../common/catalogue.js';
 import { offsetClock, systemClock, type Clock } from '../../common/clock.js';
 import { silentLogger } from '../../common/logger.js';
+import { SecretRegistry } from '../../common/masking.js';
 import { Engine } from '../../adf/engine/engine.js';
 import { parseParameterText } from '../../adf/engine/parameters.js';
 import { loadFactorySync, readJsonFile, type Pipeline } from '../../adf/model/index.js';
@@ -13,6 +14,7 @@ import { loadWorkspace } from '../../adf/model/workspace/load.js';
 import { loadMocksFile } from '../../adf/model/workspace/mocks.js';
 import { openDatabase } from '../../storage/database.js';
 import { RunsStore, type ActivityRunRecord, type PipelineRunRecord } from '../../storage/runs-store.js';
+import { factoryNeedsServer, openFactorySession, startEmbeddedServer } from '../../server/factory-session.js';
 
 interface RunOptions {
   pipeline?: string;
@@ -136,6 +138,22 @@ async function runCommand(path: string, opts: RunOptions): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'pipevault-run-'));
   const database = await openDatabase({ url: `sqlite:${join(dir, 'pipevault.db')}` });
   const live = format === 'table' && process.stdout.isTTY ? new LiveView(process.stdout, clock) : undefined;
+  // Vaults, identities and outbound HTTP need a pipevault server: one in-process on an ephemeral loopback port
+  // (its own temporary data dir), with the workspace applied. Every secret a run obtains is masked in records.
+  const secrets = new SecretRegistry();
+  const embedded = factoryNeedsServer(factory, workspace) ? await startEmbeddedServer() : undefined;
+  const session = embedded
+    ? await openFactorySession({
+        server: embedded.server,
+        factory,
+        workspace,
+        allowEgress: Boolean(opts.allowEgress),
+        registerSecret: (v) => secrets.register(v),
+      }).catch(async (e: unknown) => {
+        await embedded.close();
+        throw e;
+      })
+    : undefined;
   try {
     const store = await RunsStore.open({ database, clock });
     const engine = new Engine({
@@ -146,7 +164,12 @@ async function runCommand(path: string, opts: RunOptions): Promise<number> {
       clock,
       logger: silentLogger,
       mocks,
-      services: { factory, allowEgress: Boolean(opts.allowEgress || workspace?.allowEgress) },
+      services: session?.runtime.services ?? {
+        factory,
+        allowEgress: Boolean(opts.allowEgress || workspace?.allowEgress),
+      },
+      maskRecord: (v: unknown) => (secrets.size ? secrets.maskJson(v) : v),
+      secrets,
       ...(live
         ? {
             onActivityRun: (r: ActivityRunRecord) => live.activity(r),
@@ -191,6 +214,8 @@ async function runCommand(path: string, opts: RunOptions): Promise<number> {
     return run.status === 'Succeeded' ? 0 : 1;
   } finally {
     live?.stop();
+    await session?.close();
+    await embedded?.close();
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   }
