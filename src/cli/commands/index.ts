@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { register as registerExpr } from './expr.js';
 import { register as registerValidate } from './validate.js';
-import { register as registerRun } from './run.js';
+import { register as registerLint } from './lint.js';
 import { register as registerStart } from './start.js';
 import { register as registerIdentity } from './identity.js';
 import { register as registerRole } from './role.js';
 import { register as registerKeyvault } from './keyvault.js';
+import { register as registerRun } from './run.js';
+import { register as registerDatafactory } from './datafactory.js';
 
 /**
  * Every CLI command, in the order `--help` lists them. Adding a command is adding a file beside this one and
@@ -15,9 +17,11 @@ export function register(program: Command): void {
   void program;
   registerExpr(program);
   registerValidate(program);
-  registerRun(program);
+  registerLint(program);
   registerStart(program);
   registerIdentity(program);
   registerRole(program);
   registerKeyvault(program);
+  registerRun(program);
+  registerDatafactory(program);
 }
