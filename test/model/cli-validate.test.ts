@@ -47,7 +47,11 @@ test('cli validate: problems exit 1 with file, JSON path and reason, in table an
   const r = validateCli(dir);
   assert.equal(r.code, 1);
   assert.match(r.stdout, /Problems \(2\):/);
-  assert.ok(r.stdout.includes(`${join(dir, 'pipeline/P.json')}  $.properties.activities[0].dependsOn[0].activity`));
+  // file:line:column (the JSON is written with 2-space indents), then the JSON path.
+  assert.ok(
+    r.stdout.includes(`${join(dir, 'pipeline/P.json')}:10:13  $.properties.activities[0].dependsOn[0].activity`),
+    r.stdout,
+  );
   assert.match(r.stdout, /dependency-missing: activity 'A' depends on 'Missing'/);
   assert.match(r.stdout, /2 problems, 0 warnings/);
   const json = validateCli(join(dir, 'pipeline/P.json'), '-o', 'json');

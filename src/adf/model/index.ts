@@ -47,3 +47,4 @@ export { SecretText } from './workspace/secret-text.js';
 export { loadMocksFile, findMock, type Mock } from './workspace/mocks.js';
 export { SECRET_PERMISSIONS, type SecretPermission } from './workspace/schema.js';
 export { findByName, findPipeline } from './lookup.js';
+export { locate, locateFindings } from './json-locate.js';

@@ -180,6 +180,9 @@ export interface Problem {
   reason: string;
   /** The resource the finding belongs to, as a `sources` key (`pipeline/NAME`), when there is one. */
   resource?: string;
+  /** 1-based line and column of `path` in `file`, when located (`locateFindings`). */
+  line?: number;
+  column?: number;
 }
 
 /**

@@ -1,10 +1,11 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { badInput } from '../../common/catalogue.js';
 import {
   checkWorkspaceJson,
   loadFactorySync,
+  locateFindings,
   readJsonFile,
   validate,
   WORKSPACE_FILE,
@@ -51,11 +52,21 @@ export function register(program: Command): void {
       findings.warnings.push(...secretFlowFindings(factory));
       const ws = workspaceFile(path);
       if (ws) findings.problems.push(...checkWorkspaceJson(readJsonFile(ws), ws).problems);
+      findings.problems = locateFindings(findings.problems, readText);
+      findings.warnings = locateFindings(findings.warnings, readText);
       process.stdout.write(
         format === 'json' ? `${JSON.stringify(findings, null, 2)}\n` : table(findings.problems, findings.warnings),
       );
       process.exitCode = findings.problems.length ? 1 : 0;
     });
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 function workspaceFile(path: string): string | undefined {
@@ -70,7 +81,8 @@ function table(problems: Problem[], warnings: Problem[]): string {
     if (!list.length) return;
     lines.push(`${title} (${list.length}):`);
     for (const p of list) {
-      lines.push(`  ${display(p.file)}  ${p.path}`);
+      const at = p.line === undefined ? '' : `:${p.line}:${p.column}`;
+      lines.push(`  ${display(p.file)}${at}  ${p.path}`);
       lines.push(`    ${p.rule}: ${p.reason}`);
     }
     lines.push('');
