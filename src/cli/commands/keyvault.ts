@@ -75,6 +75,9 @@ function vaultCommand(parent: Command, name: string, description: string): Comma
 }
 
 export function register(program: Command): void {
+  // `az keyvault secret show --version X` must reach the subcommand, not the program's own -V/--version:
+  // program options are recognised only before the subcommand.
+  program.enablePositionalOptions();
   const keyvault = program.command('keyvault').description('local Key Vault: vaults, access policies, secrets, audit');
 
   vaultCommand(keyvault, 'create', 'create a vault (soft delete on; retention 90 days unless --retention-days)')
