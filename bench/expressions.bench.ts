@@ -108,6 +108,19 @@ function synthContext(t: Template, leaf: Leaf): EvaluationContext {
   return { ...ctx, hasItem: true };
 }
 
+/**
+ * CPU microseconds per op (process.cpuUsage): on this shared 2-core machine other work inflates wall-clock
+ * figures several times over, so the goals are judged on the CPU time the code itself costs; wall-clock ops/s
+ * are printed beside it.
+ */
+function cpuMicros(fn: () => void, ops: number): number {
+  for (let i = 0; i < Math.min(ops, 20000); i++) fn();
+  const start = process.cpuUsage();
+  for (let i = 0; i < ops; i++) fn();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / ops;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -181,10 +194,22 @@ export default async function bench(): Promise<BenchResult[]> {
     JSON.parse(jsonTexts[i++ % n]);
   });
 
-  // Per-expression pre-parsed evaluate times, for the "typical expression" goal.
-  const perExpr = cases.map((c) => 1e6 / opsPerSecond(() => evaluate(c.t, c.ctx), 4, 200));
-  const typical = median(perExpr);
-  const coldUs = 1e6 / coldOps;
+  // CPU time per op over the whole corpus, and per expression for the "typical expression" figures.
+  const rounds = 30;
+  const evalCpu = cpuMicros(() => {
+    const c = cases[i++ % m];
+    evaluate(c.t, c.ctx);
+  }, m * rounds);
+  const coldCpu = cpuMicros(() => {
+    const c = cases[i++ % m];
+    evaluate(parse(c.text), c.ctx);
+  }, m * rounds);
+  const parseCpu = cpuMicros(() => {
+    parse(texts[i++ % n]);
+  }, n * rounds);
+  const perEval = cases.map((c) => cpuMicros(() => evaluate(c.t, c.ctx), 500));
+  const perCold = cases.map((c) => cpuMicros(() => evaluate(parse(c.text), c.ctx), 500));
+  const typical = median(perEval);
   const statedOps = 1000 / STATED_DFTF_MS;
   const stated = `DFTF (Microsoft's Python framework) ${STATED_DFTF_MS} ms/op = ${statedOps.toFixed(0)} ops/s, stated in issue 2, not measured here`;
 
@@ -194,26 +219,34 @@ export default async function bench(): Promise<BenchResult[]> {
       value: parseOps,
       unit: 'ops/s',
       baseline: { name: 'JSON.parse of the same text', value: jsonOps },
-      extra: { 'µs/op': 1e6 / parseOps },
+      extra: { 'wall µs/op': 1e6 / parseOps, 'CPU µs/op': parseCpu },
     },
     {
       name: `expressions: evaluate pre-parsed (${m} of ${n} evaluable with a synthetic context)`,
       value: evalOps,
       unit: 'ops/s',
       baseline: { name: 'JSON.parse of the same text', value: evalJsonOps },
-      goal: { text: 'median < 0.5 µs per expression', met: typical < 0.5 },
-      extra: { 'mean µs/op': 1e6 / evalOps, 'median µs/op': typical, 'p90 µs/op': percentile(perExpr, 0.9) },
+      goal: { text: 'typical (median) expression < 0.5 µs CPU', met: typical < 0.5 },
+      extra: {
+        'wall µs/op': 1e6 / evalOps,
+        'CPU µs/op mean': evalCpu,
+        'CPU µs/op median': typical,
+        'CPU µs/op p90': percentile(perEval, 0.9),
+      },
     },
     {
-      name: 'expressions: parse+evaluate from text (parse and compile every time)',
+      name: 'expressions: parse+evaluate from text (parse every time)',
       value: coldOps,
       unit: 'ops/s',
       baseline: { name: 'JSON.parse of the same text', value: evalJsonOps },
-      goal: { text: '<= 2.5 µs mean (1000x the stated DFTF figure)', met: coldUs <= 2.5 },
+      goal: { text: '<= 2.5 µs CPU mean (1000x faster than the stated DFTF figure)', met: coldCpu <= 2.5 },
       extra: {
-        'µs/op': coldUs,
+        'wall µs/op': 1e6 / coldOps,
+        'CPU µs/op mean': coldCpu,
+        'CPU µs/op median': median(perCold),
+        'CPU µs/op p90': percentile(perCold, 0.9),
         'stated reference': stated,
-        'x faster than stated reference': coldOps / statedOps,
+        'x faster than stated reference (CPU mean)': (STATED_DFTF_MS * 1000) / coldCpu,
       },
     },
     {
@@ -221,7 +254,7 @@ export default async function bench(): Promise<BenchResult[]> {
       value: cachedOps,
       unit: 'ops/s',
       baseline: { name: 'JSON.parse of the same text', value: evalJsonOps },
-      extra: { 'µs/op': 1e6 / cachedOps, 'x faster than stated reference': cachedOps / statedOps },
+      extra: { 'wall µs/op': 1e6 / cachedOps, 'x faster than stated reference (wall)': cachedOps / statedOps },
     },
   ];
 }

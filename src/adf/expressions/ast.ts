@@ -1,3 +1,4 @@
+import type { FunctionDef } from './functions/types.js';
 import type { AdfFloat } from './values.js';
 
 /** Positions are 0-based character offsets into the whole template text (what the user wrote in JSON). */
@@ -15,6 +16,8 @@ export interface CallNode {
   name: string;
   args: Node[];
   pos: number;
+  /** The function, resolved by the parser (saves a lookup per evaluation). */
+  def?: FunctionDef;
 }
 
 export interface MemberNode {

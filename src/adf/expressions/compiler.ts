@@ -8,38 +8,26 @@ import { AdfFloat, getPropertyKey, toText, typeName } from './values.js';
 export type Evaluator = (ctx: EvaluationContext) => unknown;
 
 /**
- * Returns values in the exact representation (integral floats as AdfFloat); `evaluate` unwraps the top level.
- * Turns an AST into a tree of closures once, so evaluating the same expression again (ForEach bodies run it
- * thousands of times) walks no AST and dispatches no function names.
+ * Evaluates a template in the exact representation (integral floats as AdfFloat; `evaluate` unwraps the top
+ * level) by walking its AST. A closure-compiling variant was measured too: it evaluated no faster (the functions'
+ * own work dominates) and made every first evaluation pay a compile step about as expensive as the parse, so the
+ * tree walk it is, with function definitions resolved once by the parser. Nothing is allocated per template.
  */
-export function compileTemplate(t: Template): Evaluator {
+export function runTemplate(t: Template, ctx: EvaluationContext): unknown {
+  if (t.kind === 'literal') return t.value;
   const src = t.text;
-  let run: Evaluator;
-  if (t.kind === 'literal') {
-    const value = t.value;
-    return () => value;
-  }
-  if (t.kind === 'expression') {
-    const f = compileNode(t.node, src);
-    run = (ctx) => escape(f(ctx));
-  } else {
-    const parts = t.parts.map((p) => (typeof p === 'string' ? p : compileNode(p.node, src)));
-    run = (ctx) => {
-      let out = '';
-      for (let i = 0; i < parts.length; i++) {
-        const p = parts[i];
-        out += typeof p === 'string' ? p : toText(escape(p(ctx)));
-      }
-      return out;
-    };
-  }
-  return (ctx) => {
-    try {
-      return run(ctx);
-    } catch (e) {
-      throw asExpressionError(e, src);
+  try {
+    if (t.kind === 'expression') return escape(evalNode(t.node, ctx, src));
+    let out = '';
+    const parts = t.parts;
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      out += typeof p === 'string' ? p : toText(escape(evalNode(p.node, ctx, src)));
     }
-  };
+    return out;
+  } catch (e) {
+    throw asExpressionError(e, src);
+  }
 }
 
 function asExpressionError(e: unknown, src: string): ExpressionError {
@@ -58,86 +46,37 @@ function located(e: unknown, src: string, pos: number): unknown {
   return e;
 }
 
-function compileNode(node: Node, src: string): Evaluator {
+/** Evaluates a node by walking the tree (no compile step: cheapest when a template is evaluated once). */
+function evalNode(node: Node, ctx: EvaluationContext, src: string): unknown {
   switch (node.type) {
-    case 'literal': {
-      const v = node.value;
-      return () => v;
-    }
-    case 'member': {
-      const obj = compileNode(node.object, src);
-      const { name, nullSafe, pos } = node;
-      return (ctx) => member(obj(ctx), name, nullSafe, src, pos);
-    }
+    case 'literal':
+      return node.value;
+    case 'member':
+      return member(evalNode(node.object, ctx, src), node.name, node.nullSafe, src, node.pos);
     case 'index': {
-      const obj = compileNode(node.object, src);
-      const index = compileNode(node.index, src);
-      const { nullSafe, pos } = node;
-      return (ctx) => indexInto(obj(ctx), escape(index(ctx)), nullSafe, src, pos);
+      const o = evalNode(node.object, ctx, src);
+      return indexInto(o, escape(evalNode(node.index, ctx, src)), node.nullSafe, src, node.pos);
     }
-    case 'call':
-      return compileCall(node.name, node.args, src, node.pos);
-  }
-}
-
-function compileCall(name: string, argNodes: Node[], src: string, pos: number): Evaluator {
-  const def = findFunction(name)!;
-  const args = argNodes.map((a) => compileNode(a, src));
-  if (def.lazy) {
-    const impl = def.impl;
-    return (ctx) => {
-      const thunks = args.map((a) => () => escape(a(ctx)));
-      try {
-        return impl(thunks, ctx);
-      } catch (e) {
-        throw located(e, src, pos);
+    case 'call': {
+      const def = node.def ?? findFunction(node.name)!;
+      const argNodes = node.args;
+      if (def.lazy) {
+        const thunks = argNodes.map((a) => () => escape(evalNode(a, ctx, src)));
+        try {
+          return def.impl(thunks, ctx);
+        } catch (e) {
+          throw located(e, src, node.pos);
+        }
       }
-    };
-  }
-  const impl = def.impl;
-  // Fixed-arity fast paths: no array map, no spread.
-  switch (args.length) {
-    case 0:
-      return (ctx) => {
-        try {
-          return impl([], ctx);
-        } catch (e) {
-          throw located(e, src, pos);
-        }
-      };
-    case 1: {
-      const [a0] = args;
-      return (ctx) => {
-        const v0 = escape(a0(ctx));
-        try {
-          return impl([v0], ctx);
-        } catch (e) {
-          throw located(e, src, pos);
-        }
-      };
+      const n = argNodes.length;
+      const values = new Array<unknown>(n);
+      for (let i = 0; i < n; i++) values[i] = escape(evalNode(argNodes[i], ctx, src));
+      try {
+        return def.impl(values, ctx);
+      } catch (e) {
+        throw located(e, src, node.pos);
+      }
     }
-    case 2: {
-      const [a0, a1] = args;
-      return (ctx) => {
-        const v0 = escape(a0(ctx));
-        const v1 = escape(a1(ctx));
-        try {
-          return impl([v0, v1], ctx);
-        } catch (e) {
-          throw located(e, src, pos);
-        }
-      };
-    }
-    default:
-      return (ctx) => {
-        const values = new Array<unknown>(args.length);
-        for (let i = 0; i < args.length; i++) values[i] = escape(args[i](ctx));
-        try {
-          return impl(values, ctx);
-        } catch (e) {
-          throw located(e, src, pos);
-        }
-      };
   }
 }
 

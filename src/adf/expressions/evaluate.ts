@@ -1,24 +1,15 @@
 import type { Template } from './ast.js';
-import { compileTemplate, type Evaluator } from './compiler.js';
+import { runTemplate, type Evaluator } from './compiler.js';
 import type { EvaluationContext } from './context.js';
 import { parse } from './parser.js';
 import { isPlainObject, toPlain } from './values.js';
-
-const RUN = Symbol('compiled');
-type Compiled = Template & { [RUN]?: Evaluator };
-
-/** The closure for a template, compiled on first use and kept on the template object. */
-function runner(t: Template): Evaluator {
-  const c = t as Compiled;
-  return c[RUN] ?? (c[RUN] = compileTemplate(t));
-}
 
 /**
  * Evaluates a parsed template. Pure and synchronous (time only through ctx.clock / ctx.now). A whole-value
  * `@expr` keeps its type; an interpolation gives a string; a literal gives its text. Throws ExpressionError.
  */
 export function evaluate(template: Template, ctx: EvaluationContext): unknown {
-  return toPlain(runner(template)(ctx));
+  return toPlain(runTemplate(template, ctx));
 }
 
 /**
@@ -26,7 +17,7 @@ export function evaluate(template: Template, ctx: EvaluationContext): unknown {
  * (`stringifyJson`) can print `3.0` where ADF does. The CLI prints through this.
  */
 export function evaluateExact(template: Template, ctx: EvaluationContext): unknown {
-  return runner(template)(ctx);
+  return runTemplate(template, ctx);
 }
 
 /** Parsed templates by text: the engine evaluates the same strings over and over. Bounded; cleared when full. */
@@ -37,8 +28,7 @@ export function compileText(text: string): Evaluator {
   let f = cache.get(text);
   if (f === undefined) {
     const t = parse(text);
-    const raw = runner(t);
-    f = t.kind === 'expression' ? (ctx) => toPlain(raw(ctx)) : raw;
+    f = t.kind === 'literal' ? () => t.value : (ctx) => toPlain(runTemplate(t, ctx));
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(text, f);
   }

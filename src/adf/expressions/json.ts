@@ -17,7 +17,17 @@ export class JsonSyntaxError extends Error {
 
 const MAX_DEPTH = 1000;
 
+/** Text in which every number is a small integer reads the same through JSON.parse, which is much faster. */
+const NEEDS_CARE = /\d[.eE]|\d{16}/;
+
 export function parseJsonLossless(text: string): unknown {
+  if (!NEEDS_CARE.test(text)) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // fall through: the reader below gives the error with a position
+    }
+  }
   const p = new Reader(text);
   p.ws();
   const v = p.value(0);

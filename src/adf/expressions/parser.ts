@@ -226,7 +226,7 @@ class Parser {
         `the function '${fn.name}' takes ${expected} argument${fn.max === 1 && fn.min === 1 ? '' : 's'} but was given ${args.length}`,
       );
     }
-    return { type: 'call', name: fn.name, args, pos };
+    return { type: 'call', name: fn.name, args, pos, def: fn };
   }
 
   string(): string {

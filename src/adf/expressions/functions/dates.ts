@@ -13,7 +13,7 @@ import {
   daysInMonth,
   fromEpochMs,
   MS_PER_DAY,
-  parseDate,
+  parseDateCached,
   parseDateArg,
   ticksOf,
   wallFromCivil,
@@ -72,7 +72,7 @@ function addUnit(d: DateValue, n: number, unitText: string, name: string): DateV
 export function now(ctx: EvaluationContext): DateValue {
   if (ctx.clock) return fromEpochMs(ctx.clock.now());
   if (ctx.now !== undefined) {
-    const d = typeof ctx.now === 'string' ? parseDate(ctx.now) : null;
+    const d = typeof ctx.now === 'string' ? parseDateCached(ctx.now) : null;
     if (!d) fail(`The context's 'now' must be an ISO timestamp; got '${String(ctx.now)}'.`);
     return { ...d, kind: 'utc' };
   }

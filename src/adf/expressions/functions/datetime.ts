@@ -174,13 +174,27 @@ export function parseDate(text: string): DateValue | null {
   return { wall, sub, kind };
 }
 
+/** Parsed timestamps by text: pipelines format the same few timestamps (TriggerTime, utcNow) again and again. */
+const parsed = new Map<string, DateValue | null>();
+
+export function parseDateCached(text: string): DateValue | null {
+  let d = parsed.get(text);
+  if (d === undefined) {
+    d = parseDate(text);
+    if (parsed.size >= 1024) parsed.clear();
+    if (d) Object.freeze(d);
+    parsed.set(text, d);
+  }
+  return d;
+}
+
 export function parseDateArg(fn: string, v: unknown, i = 0): DateValue {
   if (typeof v !== 'string') {
     fail(
       `The template language function '${fn}' expects its ${i === 0 ? 'first' : 'second'} parameter to be a timestamp string.`,
     );
   }
-  const d = parseDate(v);
+  const d = parseDateCached(v);
   if (!d) {
     fail(
       `The template language function '${fn}' expects its ${i === 0 ? 'first' : 'second'} parameter to be a timestamp ` +

@@ -22,9 +22,10 @@ export const DOCUMENTED_FUNCTIONS: readonly FunctionDef[] = [
 /** Every callable name: the documented functions plus the reference functions (pipeline(), activity() …). */
 export const ALL_FUNCTIONS: readonly FunctionDef[] = [...DOCUMENTED_FUNCTIONS, ...referenceFunctions];
 
+const byName = new Map<string, FunctionDef>(ALL_FUNCTIONS.map((f) => [f.name, f]));
 const byLowerName = new Map<string, FunctionDef>(ALL_FUNCTIONS.map((f) => [f.name.toLowerCase(), f]));
 
-/** Function names are case-insensitive (`CONCAT`, `utcnow`). */
+/** Function names are case-insensitive (`CONCAT`, `utcnow`); the documented spelling is found without folding. */
 export function findFunction(name: string): FunctionDef | undefined {
-  return byLowerName.get(name.toLowerCase());
+  return byName.get(name) ?? byLowerName.get(name.toLowerCase());
 }
