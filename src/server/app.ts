@@ -17,7 +17,8 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
   const app = fastify({
     https: { cert: o.tls.cert, key: o.tls.key },
     loggerInstance: o.deps.logger,
-    requestIdHeader: 'x-ms-client-request-id',
+    // the server names each request itself (x-ms-request-id); a client's id is echoed, never trusted as ours
+    requestIdHeader: false,
     genReqId: () => o.deps.ids.uuid(),
     // Key Vault ids and nextLinks are long; the default 100 is too short for some query strings
     routerOptions: { maxParamLength: 500 },
@@ -27,6 +28,9 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
   decorateVaultName(app, o.fixedVault);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-ms-request-id', req.id);
+    const clientId = req.headers['x-ms-client-request-id'];
+    if (typeof clientId === 'string' && /^[\w.:-]{1,128}$/.test(clientId))
+      reply.header('x-ms-client-request-id', clientId);
   });
   app.get('/health', async () => ({ status: 'ok' }));
   // anything that escapes a plugin's own error handling: a generic shape without internals

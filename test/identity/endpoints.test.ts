@@ -15,8 +15,12 @@ test('identity endpoints answer in the shapes Entra ID, IMDS and App Service use
   const host = `localhost:${server.port}`;
 
   await t.test('OpenID configuration: issuer on the host the client used, all four endpoints', async () => {
-    const r = await http(`${server.url}/${tenant}/v2.0/.well-known/openid-configuration`);
+    const r = await http(`${server.url}/${tenant}/v2.0/.well-known/openid-configuration`, {
+      headers: { 'x-ms-client-request-id': 'client-id-1' },
+    });
     assert.equal(r.status, 200);
+    assert.match(String(r.headers['x-ms-request-id']), /^[0-9a-f-]{36}$/);
+    assert.equal(r.headers['x-ms-client-request-id'], 'client-id-1');
     const c = r.json as Record<string, string>;
     assert.equal(c.issuer, `https://${host}/${tenant}/v2.0`);
     assert.equal(c.token_endpoint, `https://${host}/${tenant}/oauth2/v2.0/token`);

@@ -22,7 +22,6 @@ function plainHttp(port: number): Promise<string> {
 
 test('pipevault start: ready line, server.json, /health, HTTPS only, CLI through the live server, clean stop', async () => {
   const dir = tempDir();
-  const canary = 'canary-Xy9-master-' + Date.now();
   const server = await spawnServer(['--data-dir', dir, '--port', '0', '--vault', 'second=0']);
   try {
     const lines = server.stdout().trim().split('\n');
@@ -73,7 +72,6 @@ test('pipevault start: ready line, server.json, /health, HTTPS only, CLI through
     assert.ok(!log.includes(created.password), 'a client secret reached the log');
     assert.ok(!log.includes(admin.clientSecret), 'the admin secret reached the log');
     assert.ok(!log.includes(readFileSync(join(dir, 'master.key'), 'utf8').trim()), 'the master key reached the log');
-    void canary;
   } finally {
     const code = await server.stop('SIGTERM');
     assert.equal(code, 0);
