@@ -44,7 +44,6 @@ export function serverServicesFor(deps: ServerDeps): ServicesFor {
     ids: deps.ids,
   });
   return ({ factory, registerSecret }) => {
-    const net = networkOf(deps).get(factory.name.toLowerCase());
     let appId: Promise<string> | undefined;
     const runtime = createRunRuntime({
       factory,
@@ -59,8 +58,7 @@ export function serverServicesFor(deps: ServerDeps): ServicesFor {
       },
       factoryAppId: () => (appId ??= deps.identity.ensureFactoryIdentity(factory.name).then((p) => p.appId)),
       vaultExists: async (name) => !!(await kv.vaults.find(name)),
-      hosts: net?.hosts,
-      allowEgress: net?.allowEgress,
+      network: () => networkOf(deps).get(factory.name.toLowerCase()),
       clock: deps.clock,
       registerSecret,
     });
@@ -118,6 +116,13 @@ export async function loadFactoryFolder(deps: ServerDeps, dir: string): Promise<
   if (items.length) await service.putResources(applied.factoryName, items);
   deps.logger.info({ factory: applied.factoryName, dir, resources: items.length }, 'factory loaded');
   return applied.factoryName;
+}
+
+/** Replaces the host mappings runs of a loaded factory use (quickstart moves its stand-in to a free port). */
+export function setFactoryHosts(deps: ServerDeps, factory: string, hosts: Record<string, string>): void {
+  const m = networkOf(deps);
+  const cur = m.get(factory.toLowerCase());
+  m.set(factory.toLowerCase(), { hosts, allowEgress: cur?.allowEgress ?? false });
 }
 
 /** `--factory DIR` (repeatable) and `--watch`: loads every folder; with watch, reloads one when it changes. */

@@ -40,6 +40,8 @@ export interface RunHttpClientOptions {
   hosts?: Record<string, string>;
   /** `--allow-egress` / `"allowEgress": true`: unmapped hosts are called as they are. */
   allowEgress?: boolean;
+  /** Read on every call instead of `hosts`/`allowEgress`, for a workspace that is reloaded (`--watch`). */
+  network?: () => { hosts: Record<string, string>; allowEgress: boolean } | undefined;
   maxResponseBytes?: number;
   /** Sockets per origin; the engine's concurrency (ForEach batchCount 50) shares them. */
   maxSockets?: number;
@@ -137,7 +139,9 @@ export class RunHttpClient implements OutboundHttp {
       );
       return { kind: 'vault', target, hostHeader: host, vault };
     }
-    const mapped = (u.port && this.hosts.get(`${host}:${u.port}`)) || this.hosts.get(host);
+    const net = this.o.network?.();
+    const hosts = net ? lowerKeys(net.hosts) : this.hosts;
+    const mapped = (u.port && hosts.get(`${host}:${u.port}`)) || hosts.get(host);
     if (mapped) return { kind: 'mapped', target: joinBase(mapped, u) };
     if (isLoopbackHost(host)) {
       // `{name}.localhost` does not resolve everywhere; loopback it is, whatever the resolver thinks
@@ -145,7 +149,7 @@ export class RunHttpClient implements OutboundHttp {
         ? { kind: 'loopback', target: u, connectAddress: '127.0.0.1' }
         : { kind: 'loopback', target: u };
     }
-    if (this.o.allowEgress) return { kind: 'egress', target: u };
+    if (net ? net.allowEgress : this.o.allowEgress) return { kind: 'egress', target: u };
     throw outboundHostNotAllowed(host);
   }
 
@@ -245,6 +249,10 @@ export class RunHttpClient implements OutboundHttp {
     this.insecure.destroy();
     this.plain.destroy();
   }
+}
+
+function lowerKeys(hosts: Record<string, string>): Map<string, string> {
+  return new Map(Object.entries(hosts).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
 function rawHeaders(raw: string[]): Record<string, string> {

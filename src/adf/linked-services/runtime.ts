@@ -21,6 +21,8 @@ export interface RunRuntimeOptions {
   vaultExists(name: string): boolean | Promise<boolean>;
   hosts?: Record<string, string>;
   allowEgress?: boolean;
+  /** Read on every call instead of `hosts`/`allowEgress` (a workspace reloaded by `--watch`). */
+  network?: () => { hosts: Record<string, string>; allowEgress: boolean } | undefined;
   clock: Clock;
   /** Masking: every secret value a run obtains is given here first. */
   registerSecret?: (value: string) => void;
@@ -40,6 +42,7 @@ export function createRunRuntime(o: RunRuntimeOptions): RunRuntime {
     vaultExists: o.vaultExists,
     hosts: o.hosts,
     allowEgress: o.allowEgress,
+    ...(o.network ? { network: o.network } : {}),
   });
   const tokens = new RunTokenProvider({
     http,

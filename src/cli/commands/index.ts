@@ -7,6 +7,7 @@ import { register as registerIdentity } from './identity.js';
 import { register as registerRole } from './role.js';
 import { register as registerKeyvault } from './keyvault.js';
 import { register as registerRun } from './run.js';
+import { register as registerQuickstart } from './quickstart.js';
 import { register as registerDatafactory } from './datafactory.js';
 
 /**
@@ -23,5 +24,6 @@ export function register(program: Command): void {
   registerRole(program);
   registerKeyvault(program);
   registerRun(program);
+  registerQuickstart(program);
   registerDatafactory(program);
 }
