@@ -490,3 +490,8 @@ export const armAuthorizationFailed = (objectId: string, action: string, scope: 
     status: 403,
     exitCode: 1,
   });
+
+// ---- expressions ------------------------------------------------------------------------------------------
+// Expression errors are `ExpressionError` (code `InvalidTemplate`, with the template text and a position), made by
+// the named constructors in src/adf/expressions/errors.ts (syntaxError, evaluationError, missingPropertyError):
+// that class lives beside the language because common/ may not import from adf/. docs/expressions.md "Errors".
