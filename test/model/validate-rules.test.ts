@@ -461,3 +461,25 @@ test('execute-pipeline-parameters: a warning for parameters the child does not d
     'execute-pipeline-parameters $.properties.activities[2].typeProperties.parameters',
   ]);
 });
+
+test('item-outside-foreach: a warning for item() where no ForEach gives it a value (a Filter condition is fine)', () => {
+  const r = one(
+    pipeline(
+      'P',
+      [
+        wait('Top', [], { typeProperties: { waitTimeInSeconds: '@item()' } }),
+        forEach('Loop', [
+          ifCondition('Inner', [wait('Deep', [], { typeProperties: { waitTimeInSeconds: '@item().n' } })]),
+        ]),
+        {
+          name: 'Keep',
+          type: 'Filter',
+          typeProperties: { items: '@pipeline().parameters.items', condition: '@greater(item(), 1)' },
+        },
+      ],
+      { parameters: { items: { type: 'array' } } },
+    ),
+  );
+  assert.deepEqual(r.problems, []);
+  assert.deepEqual(r.warnings, ['item-outside-foreach $.properties.activities[0].typeProperties.waitTimeInSeconds']);
+});

@@ -1,5 +1,5 @@
 import { isExpressionError, parse, references, type Template } from '../../expressions/index.js';
-import { childLists, type ActivityNode } from '../activity-tree.js';
+import { ancestorsOf, childLists, type ActivityNode } from '../activity-tree.js';
 import { jsonPath } from '../json-path.js';
 import { isRecord } from '../normalize.js';
 import { upstreamOf } from './dependencies.js';
@@ -29,6 +29,7 @@ export const expressions: PipelineRule = (ctx) => {
     if (node.activity.state === 'Inactive') continue;
     const visible = visibleFrom(node);
     const untilBody = node.activity.type === 'Until' ? descendantNames(node.activity) : undefined;
+    const inLoop = ancestorsOf(node).some((a) => a.activity.type === 'ForEach');
     forEachTemplate(node.activity, node.path, (text, path, field) => {
       if (text.length > EXPRESSION_MAX_LENGTH) {
         ctx.problem(
@@ -47,6 +48,13 @@ export const expressions: PipelineRule = (ctx) => {
       }
       if (template.kind === 'literal') return;
       const refs = references(template);
+      if (refs.usesItem && !inLoop && !(node.activity.type === 'Filter' && field === 'condition')) {
+        ctx.warning(
+          'item-outside-foreach',
+          path,
+          `item() is used outside any ForEach (and outside a Filter's condition), where it has no value; the activity will fail when this is evaluated`,
+        );
+      }
       for (const v of refs.variables) {
         if (!vars.has(v.toLowerCase())) {
           ctx.problem(
