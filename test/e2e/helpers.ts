@@ -105,9 +105,7 @@ export async function harness(
 export type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => void | Promise<void>;
 
 /** A local stand-in API on an ephemeral loopback port (plain HTTP), closed when the suite ends. */
-export async function standIn(
-  handler: Handler,
-): Promise<{
+export async function standIn(handler: Handler): Promise<{
   url: string;
   port: number;
   requests: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }>;
