@@ -1,5 +1,5 @@
 import type { Template } from './ast.js';
-import { runTemplate, type Evaluator } from './compiler.js';
+import { runTemplate, type Evaluator } from './interpreter.js';
 import type { EvaluationContext } from './context.js';
 import { parse } from './parser.js';
 import { isPlainObject, toPlain } from './values.js';

@@ -7,7 +7,7 @@ export type { ActivityState, EvaluationContext } from './context.js';
 export { ExpressionError, isExpressionError, type ExpressionErrorKind } from './errors.js';
 export { parse } from './parser.js';
 export { evaluate, evaluateExact, interpolate, compile, isExpression, isExpressionObject } from './evaluate.js';
-export type { Evaluator } from './compiler.js';
+export type { Evaluator } from './interpreter.js';
 export { references, type References } from './references.js';
 export { AdfFloat, stringifyJson, toText, typeName, deepEquals } from './values.js';
 export { parseJsonLossless, JsonSyntaxError } from './json.js';
