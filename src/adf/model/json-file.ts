@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { invalidJson, unreadablePath } from '../../common/catalogue.js';
+import { lineColumn } from './json-locate.js';
 
 /**
  * Reads a JSON file the way ADF's own tooling does: UTF-8, a leading BOM ignored (real factories carry
@@ -29,16 +30,8 @@ export function parseJsonText(text: string, file: string): unknown {
 /** `:line:column` from V8's "at position N" (or the end of the text when the input ended early). */
 function positionOf(message: string, text: string): string {
   const m = /at position (\d+)/.exec(message);
-  const offset = m ? Number(m[1]) : text.length;
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return `:${line}:${offset - lineStart + 1}`;
+  const { line, column } = lineColumn(text, m ? Number(m[1]) : text.length);
+  return `:${line}:${column}`;
 }
 
 function describeFsError(e: unknown): string {
