@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 
 /**
  * Persistence for Key Vault: vaults, secrets and their versions, audit records.
@@ -224,7 +224,64 @@ const VIEW_COLUMNS = [
   's.purge_s',
 ] as const;
 
+/**
+ * A hot query: built and compiled by Kysely once, then run with fresh parameters only (the driver's prepared
+ * statement does the rest). `params` must follow the order the builder placed them in.
+ */
+class HotQuery {
+  private sql: string | undefined;
+  constructor(
+    private readonly arity: number,
+    private readonly build: (db: Kysely<any>) => Compilable,
+  ) {}
+
+  async run(db: Kysely<any>, params: readonly unknown[]): Promise<any[]> {
+    if (this.sql === undefined) {
+      const compiled = this.build(db).compile();
+      if (compiled.parameters.length !== this.arity) throw new Error('hot query parameter count changed');
+      this.sql = compiled.sql;
+    }
+    return (await db.executeQuery(CompiledQuery.raw(this.sql, params as unknown[]))).rows as any[];
+  }
+}
+
+const AUDIT_COLUMNS = [
+  'time_ms',
+  'vault',
+  'operation',
+  'secret_name',
+  'version',
+  'principal_oid',
+  'principal_app',
+  'result',
+  'status',
+  'reason',
+  'client_ip',
+  'api_version',
+  'request_id',
+] as const;
+
 export class KeyVaultStore {
+  private readonly hot = {
+    vault: new HotQuery(1, (db) => db.selectFrom('kv_vaults').selectAll().where('name', '=', '')),
+    latest: new HotQuery(2, (db) =>
+      db
+        .selectFrom('kv_secrets as s')
+        .innerJoin('kv_secret_versions as v', (j) =>
+          j
+            .onRef('v.vault', '=', 's.vault')
+            .onRef('v.name_key', '=', 's.name_key')
+            .onRef('v.version', '=', 's.latest_version'),
+        )
+        .select(VIEW_COLUMNS)
+        .where('s.vault', '=', '')
+        .where('s.name_key', '=', ''),
+    ),
+    audit: new HotQuery(AUDIT_COLUMNS.length, (db) =>
+      db.insertInto('kv_audit').values(Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, null]))),
+    ),
+  };
+
   constructor(private readonly db: Kysely<any>) {}
 
   /** Runs `fn` in one transaction: either every write lands or none does. */
@@ -236,7 +293,7 @@ export class KeyVaultStore {
   // ---- vaults -------------------------------------------------------------------------------------------
 
   async getVault(name: string): Promise<VaultRow | undefined> {
-    const r = await this.db.selectFrom('kv_vaults').selectAll().where('name', '=', name).executeTakeFirst();
+    const [r] = await this.hot.vault.run(this.db, [name]);
     return r ? toVault(r) : undefined;
   }
 
@@ -278,18 +335,7 @@ export class KeyVaultStore {
 
   /** The latest version of a secret, deleted or not (the caller decides what a deleted one means). */
   async latest(vault: string, nameKey: string): Promise<SecretViewRow | undefined> {
-    const r = await this.db
-      .selectFrom('kv_secrets as s')
-      .innerJoin('kv_secret_versions as v', (j) =>
-        j
-          .onRef('v.vault', '=', 's.vault')
-          .onRef('v.name_key', '=', 's.name_key')
-          .onRef('v.version', '=', 's.latest_version'),
-      )
-      .select(VIEW_COLUMNS)
-      .where('s.vault', '=', vault)
-      .where('s.name_key', '=', nameKey)
-      .executeTakeFirst();
+    const [r] = await this.hot.latest.run(this.db, [vault, nameKey]);
     return r ? toView(r) : undefined;
   }
 
@@ -468,24 +514,22 @@ export class KeyVaultStore {
   // ---- audit --------------------------------------------------------------------------------------------
 
   async appendAudit(a: AuditRow): Promise<void> {
-    await this.db
-      .insertInto('kv_audit')
-      .values({
-        time_ms: a.timeMs,
-        vault: a.vault,
-        operation: a.operation,
-        secret_name: a.secretName,
-        version: a.version,
-        principal_oid: a.principalOid,
-        principal_app: a.principalApp,
-        result: a.result,
-        status: a.status,
-        reason: a.reason,
-        client_ip: a.clientIp,
-        api_version: a.apiVersion,
-        request_id: a.requestId,
-      })
-      .execute();
+    // same order as AUDIT_COLUMNS
+    await this.hot.audit.run(this.db, [
+      a.timeMs,
+      a.vault,
+      a.operation,
+      a.secretName,
+      a.version,
+      a.principalOid,
+      a.principalApp,
+      a.result,
+      a.status,
+      a.reason,
+      a.clientIp,
+      a.apiVersion,
+      a.requestId,
+    ]);
   }
 
   async queryAudit(q: AuditQuery): Promise<AuditRow[]> {
