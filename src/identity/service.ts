@@ -22,6 +22,8 @@ export interface IdentityServiceOptions {
   tokenLifetimeSec?: number;
   /** Clock skew tolerated on exp/nbf (default 60 s). */
   skewSec?: number;
+  /** A signing key older than this is rotated when the service starts (default 30 days). */
+  rotateKeysAfterDays?: number;
 }
 
 /**
@@ -44,6 +46,11 @@ export interface IdentityService {
   /** Resolves an object ID or application ID (as `az` `--assignee` / `--spn` do). */
   findPrincipal(idOrAppId: string): Promise<PrincipalRecord | undefined>;
   requirePrincipal(idOrAppId: string): Promise<PrincipalRecord>;
+  /**
+   * The factory whose system-assigned identity the managed-identity endpoints serve when a request names no
+   * identity (`default` until a loaded workspace names its own factory).
+   */
+  setDefaultFactory(factory: string): void;
   /** A managed identity for an IMDS / App Service request: by client_id, object_id or mi_res_id, else the default factory's. */
   resolveManagedIdentity(sel: {
     clientId?: string;
@@ -72,6 +79,8 @@ export async function createIdentityService(o: IdentityServiceOptions): Promise<
   const tenantId = await principals.ensureTenant();
   const keys = new SigningKeys(o.store, o.barrier, o.clock, (lifetimeSec + skewSec) * 1000);
   await keys.init();
+  if (o.clock.now() - keys.signer().createdAt > (o.rotateKeysAfterDays ?? 30) * 86_400_000) await keys.rotate();
+  let defaultFactory = DEFAULT_FACTORY;
   const tokens = new TokenService({ keys, clock: o.clock, tenantId, serverNames: o.serverNames, lifetimeSec, skewSec });
   const roles = new RoleAssignments(o.store, o.clock, o.ids);
 
@@ -157,6 +166,9 @@ export async function createIdentityService(o: IdentityServiceOptions): Promise<
       });
     },
     ensureFactoryIdentity,
+    setDefaultFactory(factory) {
+      defaultFactory = factory;
+    },
     findPrincipal,
     async requirePrincipal(id) {
       const p = await findPrincipal(id);
@@ -170,7 +182,7 @@ export async function createIdentityService(o: IdentityServiceOptions): Promise<
       else if (resourceId) {
         const want = resourceId.toLowerCase();
         p = (await principals.byKind('managedIdentity')).find((x) => x.resourceId?.toLowerCase() === want);
-      } else p = await ensureFactoryIdentity(DEFAULT_FACTORY);
+      } else p = await ensureFactoryIdentity(defaultFactory);
       return p?.kind === 'managedIdentity' ? p : undefined;
     },
     listPrincipals: () => principals.list(),

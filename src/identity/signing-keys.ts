@@ -40,7 +40,7 @@ const aadFor = (kid: string) => `identity-signing-key/${kid}`;
 export class SigningKeys {
   private readonly db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   private keys = new Map<string, SigningKey>();
-  private active?: { kid: string; privateKey: KeyObject };
+  private active?: { kid: string; privateKey: KeyObject; createdAt: number };
   private lastReload = 0;
 
   constructor(
@@ -112,12 +112,12 @@ export class SigningKeys {
     this.keys = keys;
     if (active && this.active?.kid !== active.kid) {
       const pem = this.barrier.decrypt(Buffer.from(active.private_sealed), aadFor(active.kid)).toString();
-      this.active = { kid: active.kid, privateKey: createPrivateKey(pem) };
+      this.active = { kid: active.kid, privateKey: createPrivateKey(pem), createdAt: Number(active.created_at) };
     }
     this.lastReload = this.clock.now();
   }
 
-  signer(): { kid: string; privateKey: KeyObject } {
+  signer(): { kid: string; privateKey: KeyObject; createdAt: number } {
     if (!this.active) throw new Error('signing keys not initialised');
     return this.active;
   }

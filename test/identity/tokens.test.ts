@@ -142,6 +142,48 @@ forEachAdapter('token issuing and verification', (target) => {
   });
 });
 
+forEachAdapter('identity service lifecycle', (target) => {
+  test('a signing key older than 30 days is rotated at start; the managed-identity default follows the loaded factory', async () => {
+    const t = target();
+    const store = await t.open();
+    try {
+      await store.migrate();
+      const clock = new ManualClock('2026-01-01T00:00:00Z');
+      const barrier = createBarrier(randomBytes(32));
+      const make = () =>
+        createIdentityService({
+          store,
+          barrier,
+          clock,
+          ids: randomIds,
+          logger: silentLogger,
+          serverNames: ['localhost'],
+        });
+      const first = await make();
+      const kids1 = first.jwks().keys.map((k) => k.kid);
+      clock.advance(10 * 86_400_000);
+      assert.deepEqual(
+        (await make()).jwks().keys.map((k) => k.kid),
+        kids1,
+        'a young key is kept',
+      );
+      clock.advance(21 * 86_400_000);
+      const later = await make();
+      const kids2 = later.jwks().keys.map((k) => k.kid);
+      assert.equal(kids2.length, 2, 'new key plus the old one during its grace period');
+      assert.ok(kids1.every((k) => kids2.includes(k)));
+      assert.equal(later.tenantId, first.tenantId);
+
+      const demo = await later.ensureFactoryIdentity('demo-factory');
+      assert.equal((await later.resolveManagedIdentity({}))?.factory, 'default');
+      later.setDefaultFactory('demo-factory');
+      assert.equal((await later.resolveManagedIdentity({}))?.objectId, demo.objectId);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 /** The active signing key, read the way the server reads it (store + barrier), to mint tokens with chosen bad claims. */
 async function activeSigner(store: Database, barrier: Barrier) {
   const row = await store.db

@@ -66,6 +66,37 @@ test('pipevault start: ready line, server.json, /health, HTTPS only, CLI through
     assert.equal(shown.tenant, info.tenant);
     assert.equal(shown.factories[0].factory, 'default');
 
+    // a remote server: --endpoint with the admin credential and the CA to trust
+    const remote = await runCli([
+      'identity',
+      'show',
+      '--endpoint',
+      server.url,
+      '--admin-credential',
+      info.adminCredentialFile,
+      '--ca',
+      info.caFile,
+      '-o',
+      'json',
+    ]);
+    assert.equal(remote.code, 0, remote.stderr);
+    assert.equal(JSON.parse(remote.stdout).tenant, info.tenant);
+    const noCred = await runCli(['identity', 'show', '--endpoint', server.url], {
+      env: { PIPEVAULT_ADMIN_CREDENTIAL: '' },
+    });
+    assert.equal(noCred.code, 2);
+    assert.match(noCred.stderr, /^pipevault: --admin-credential: --endpoint needs --admin-credential FILE/);
+    const plain = await runCli([
+      'identity',
+      'show',
+      '--endpoint',
+      server.url.replace('https:', 'http:'),
+      '--admin-credential',
+      info.adminCredentialFile,
+    ]);
+    assert.equal(plain.code, 2);
+    assert.match(plain.stderr, /HTTPS only/);
+
     // secrets never reach the log: the client secret just created, the admin secret, the master key
     const admin = JSON.parse(readFileSync(info.adminCredentialFile, 'utf8'));
     const log = server.stderr();
