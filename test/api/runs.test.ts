@@ -294,6 +294,22 @@ describe('runs API', () => {
       ['A'],
     );
     assert.equal(p2.json.continuationToken, undefined);
+    // the default order pages in the database (keyset tokens)
+    const names: string[] = [];
+    let tok: string | undefined;
+    do {
+      const pg = await h.call('POST', `${F}/pipelineruns/${run.runId}/queryActivityruns?${API}`, {
+        body: { ...window(), pageSize: 1, continuationToken: tok },
+      });
+      assert.equal(pg.status, 200, pg.text);
+      names.push(...pg.json.value.map((a: { activityName: string }) => a.activityName));
+      tok = pg.json.continuationToken;
+    } while (tok);
+    assert.deepEqual(names, ['A', 'B', 'C']);
+    const forged = await h.call('POST', `${F}/pipelineruns/${run.runId}/queryActivityruns?${API}`, {
+      body: { ...window(), continuationToken: Buffer.from('{"k":1,"s":"ar:other"}').toString('base64url') },
+    });
+    assert.equal(forged.status, 400);
     // a token from another query is refused
     const other = await h.call('POST', `${F}/queryPipelineRuns?${API}`, {
       body: { ...window(), continuationToken: p1.json.continuationToken },

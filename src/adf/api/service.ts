@@ -6,6 +6,7 @@ import type { IdentityService } from '../../identity/service.js';
 import { RESOURCE_GROUP, type PrincipalRecord } from '../../identity/types.js';
 import type { Barrier } from '../../storage/barrier.js';
 import type { Database } from '../../storage/database.js';
+import { activityRunDigests } from '../../storage/factory-run-digest.js';
 import { RunSecureParameters } from '../../storage/factory-run-secrets.js';
 import {
   FactoryStore,
@@ -19,6 +20,7 @@ import { planRecovery, recoveryParameters } from '../engine/rerun.js';
 import type { LoadedFactory } from '../model/types.js';
 import { assembleFactory, candidateProblems, describeProblems, type CandidateResource } from './factory-model.js';
 import { FactoryRuntime, type ServicesFor } from './runtime.js';
+import { summarizeActivityRuns, type ActivitySummaryRow } from './summary.js';
 
 /**
  * The management API's domain: factories and their resources (validated before they are stored), runs
@@ -60,6 +62,7 @@ export class AdfService {
   private readonly runtimes = new Map<string, Promise<FactoryRuntime>>();
   private readonly listeners = new Set<(c: RunChange) => void>();
   private readonly secureParameters?: RunSecureParameters;
+  private readonly summaries = new Map<string, { activities: ActivitySummaryRow[]; total: number }>();
 
   private constructor(o: AdfServiceOptions, runs: RunsStore) {
     this.o = o;
@@ -282,6 +285,23 @@ export class AdfService {
   async cancelRun(factory: string, runId: string, recursive: boolean): Promise<void> {
     const r = await this.getRun(factory, runId);
     await (await this.runtime(r.factoryName)).engine.cancel(runId, { recursive });
+  }
+
+  /**
+   * The monitor's one-row-per-activity view of a run. An ended run's summary never changes, so it is kept
+   * (a few dozen runs' worth).
+   */
+  async activitySummary(run: PipelineRunRecord): Promise<{ activities: ActivitySummaryRow[]; total: number }> {
+    const ended = !['Queued', 'InProgress', 'Canceling'].includes(run.status);
+    const hit = ended ? this.summaries.get(run.runId) : undefined;
+    if (hit) return hit;
+    await this.runs.flush();
+    const s = summarizeActivityRuns(await activityRunDigests(this.o.database, run.runId));
+    if (ended) {
+      if (this.summaries.size >= 50) this.summaries.delete(this.summaries.keys().next().value as string);
+      this.summaries.set(run.runId, s);
+    }
+    return s;
   }
 
   /** Waits for a run to end (tests, `pipevault run`). */

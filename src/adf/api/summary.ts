@@ -1,4 +1,4 @@
-import type { ActivityRunRecord } from '../../storage/runs-records.js';
+import type { ActivityRunDigest } from '../../storage/factory-run-digest.js';
 
 /**
  * One row per activity of a run — an activity inside a ForEach or Until is one row whatever the number of
@@ -25,13 +25,13 @@ export interface ActivitySummaryRow {
   rootCause: boolean;
 }
 
-export function summarizeActivityRuns(records: readonly ActivityRunRecord[]): {
+export function summarizeActivityRuns(records: readonly ActivityRunDigest[]): {
   activities: ActivitySummaryRow[];
   total: number;
 } {
   const byId = new Map(records.map((r) => [r.activityRunId, r]));
   const pathCache = new Map<string, string>();
-  const pathOf = (r: ActivityRunRecord): string => {
+  const pathOf = (r: ActivityRunDigest): string => {
     let p = pathCache.get(r.activityRunId);
     if (p === undefined) {
       const parent = r.parentActivityRunId ? byId.get(r.parentActivityRunId) : undefined;
@@ -44,7 +44,7 @@ export function summarizeActivityRuns(records: readonly ActivityRunRecord[]): {
   interface Acc {
     row: ActivitySummaryRow;
     /** instance key (iterationHash or '') → last attempt seen */
-    instances: Map<string, ActivityRunRecord>;
+    instances: Map<string, ActivityRunDigest>;
     lastSeq: number;
   }
   const acc = new Map<string, Acc>();
@@ -84,7 +84,7 @@ export function summarizeActivityRuns(records: readonly ActivityRunRecord[]): {
     if (r.activityRunEnd && (!a.row.lastEnd || r.activityRunEnd > a.row.lastEnd)) a.row.lastEnd = r.activityRunEnd;
     if (r.seq > a.lastSeq) {
       a.lastSeq = r.seq;
-      a.row.latest = { activityRunId: r.activityRunId, status: r.status, errorMessage: r.error?.message || null };
+      a.row.latest = { activityRunId: r.activityRunId, status: r.status, errorMessage: r.errorMessage || null };
     }
   }
 

@@ -1,5 +1,7 @@
 import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
-import ELK, { type ElkExtendedEdge, type ElkNode } from 'elkjs/lib/elk.bundled.js';
+import ELK, { type ElkExtendedEdge, type ElkNode } from 'elkjs/lib/elk-api.js';
+// ELK (a large GWT build) runs in a Web Worker: the page neither parses nor lays out on its main thread
+import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
 import { memo, useEffect, useState } from 'react';
 import type { Activity, SummaryRow } from './api.js';
 import { StatusBadge } from './StatusBadge.js';
@@ -106,7 +108,7 @@ const ActivityNode = memo(function ActivityNode({ data }: NodeProps<Node<NodeInf
 
 const nodeTypes = { activity: ActivityNode, container: ActivityNode };
 
-const elk = new ELK();
+const elk = new ELK({ workerUrl: elkWorkerUrl });
 
 export function PipelineGraph(props: {
   activities: Activity[];

@@ -48,10 +48,16 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
     setDetail(null);
     setSelectedPath(null);
     setError(null);
-    loadSummary()
-      .then((s) => api.pipeline(factory, s.run.pipelineName))
+    // the run record is small and comes first, so the page has its header while the summary is computed
+    api
+      .run(factory, runId)
+      .then((r) => {
+        setRun((cur) => cur ?? r);
+        return api.pipeline(factory, r.pipelineName);
+      })
       .then(setPipeline)
       .catch((e: Error) => setError(e.message));
+    loadSummary().catch((e: Error) => setError(e.message));
     loadFirstPage().catch((e: Error) => setError(e.message));
   }, [factory, runId, loadSummary, loadFirstPage]);
 
