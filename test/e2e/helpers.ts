@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { systemClock } from '../../src/common/clock.js';
 import { randomIds } from '../../src/common/ids.js';
+import { createLogger } from '../../src/common/logger.js';
 import { SecretRegistry } from '../../src/common/masking.js';
+import { pino } from 'pino';
 import { Engine } from '../../src/adf/engine/engine.js';
 import { applyWorkspace, type AppliedWorkspace } from '../../src/adf/linked-services/workspace.js';
 import { createRunRuntime, type RunRuntime } from '../../src/adf/linked-services/runtime.js';
@@ -54,15 +56,26 @@ export interface Harness {
  */
 export async function harness(
   dir: string,
-  opts: { env?: Record<string, string>; allowEgress?: boolean } = {},
+  opts: { env?: Record<string, string>; allowEgress?: boolean; dataDir?: string; logFile?: string } = {},
 ): Promise<Harness> {
-  const server = await startTestServer();
+  const registry = new SecretRegistry();
+  // debug-level server logs, masked with the run's secrets, when a test wants to scan them
+  const logger = opts.logFile
+    ? createLogger({
+        level: 'debug',
+        destination: pino.destination({ dest: opts.logFile, sync: true }),
+        secrets: registry,
+      })
+    : undefined;
+  const server = await startTestServer({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    ...(logger ? { logger } : {}),
+  });
   const { store, barrier, identity, clock, ids } = server.deps;
   const kv = createKeyVault({ store, barrier, identity, clock, ids });
   const factory = await loadFactory(dir);
   const workspace = loadWorkspace(dir, { env: { ...process.env, ...opts.env } });
-  const applied = await applyWorkspace({ kv, identity, workspace, factory });
-  const registry = new SecretRegistry();
+  const applied = await applyWorkspace({ kv, identity, workspace, factory, ...(logger ? { logger } : {}) });
   const runtime = createRunRuntime({
     factory,
     server: { url: server.url, address: '127.0.0.1', port: server.port, ca: server.ca, tenantId: server.tenantId },
@@ -81,6 +94,7 @@ export async function harness(
     factoryName: applied.factoryName,
     clock: systemClock,
     ids: randomIds,
+    ...(logger ? { logger } : {}),
     services: runtime.services,
     maskRecord: (v) => (registry.size ? registry.maskJson(v) : v),
   });
@@ -102,7 +116,7 @@ export async function harness(
   };
 }
 
-export type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => void | Promise<void>;
+export type Handler = (req: IncomingMessage & { body: string }, res: ServerResponse) => unknown;
 
 /** A local stand-in API on an ephemeral loopback port (plain HTTP), closed when the suite ends. */
 export async function standIn(handler: Handler): Promise<{
