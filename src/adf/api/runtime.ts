@@ -16,10 +16,14 @@ import type { LoadedFactory, Pipeline } from '../model/types.js';
  */
 
 /** Builds the activity services (HTTP, tokens, linked services) for a factory; supplied by the composition root. */
-export type ServicesFor = (opts: { factory: LoadedFactory; registerSecret: (value: string) => void }) => {
+export interface BuiltServices {
   services: ActivityServices;
   close?: () => Promise<void>;
-};
+}
+export type ServicesFor = (opts: {
+  factory: LoadedFactory;
+  registerSecret: (value: string) => void;
+}) => BuiltServices | Promise<BuiltServices>;
 
 export interface FactoryRuntimeOptions {
   factory: LoadedFactory;
@@ -27,14 +31,17 @@ export interface FactoryRuntimeOptions {
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
-  servicesFor?: ServicesFor;
+  /** What `servicesFor` built for this factory (see FactoryRuntime.create). */
+  built?: BuiltServices;
+  /** The registry records are masked with (the one `built` registers into). */
+  secrets?: SecretRegistry;
   onPipelineRun(r: PipelineRunRecord): void;
   onActivityRun(r: ActivityRunRecord): void;
 }
 
 export class FactoryRuntime {
   readonly engine: Engine;
-  readonly secrets = new SecretRegistry();
+  readonly secrets: SecretRegistry;
   private readonly pipelines: Map<string, Pipeline>;
   private readonly globals: Record<string, unknown>;
   private closeServices?: () => Promise<void>;
@@ -42,7 +49,8 @@ export class FactoryRuntime {
   constructor(o: FactoryRuntimeOptions) {
     this.pipelines = new Map(o.factory.pipelines);
     this.globals = globalValues(o.factory);
-    const built = o.servicesFor?.({ factory: o.factory, registerSecret: (v) => this.secrets.register(v) });
+    this.secrets = o.secrets ?? new SecretRegistry();
+    const built = o.built;
     this.closeServices = built?.close;
     this.engine = new Engine({
       store: o.runs,
@@ -58,6 +66,13 @@ export class FactoryRuntime {
       onPipelineRun: o.onPipelineRun,
       onActivityRun: o.onActivityRun,
     });
+  }
+
+  /** Builds the activity services first (they may need the factory's identity), then the runtime. */
+  static async create(o: FactoryRuntimeOptions & { servicesFor?: ServicesFor }): Promise<FactoryRuntime> {
+    const secrets = new SecretRegistry();
+    const built = await o.servicesFor?.({ factory: o.factory, registerSecret: (v) => secrets.register(v) });
+    return new FactoryRuntime({ ...o, built, secrets });
   }
 
   /** Takes a new definition of the factory (after a write): later runs see it. */

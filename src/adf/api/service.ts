@@ -202,18 +202,17 @@ export class AdfService {
     const key = factory.toLowerCase();
     let rt = this.runtimes.get(key);
     if (!rt) {
-      rt = this.model(factory).then(
-        (model) =>
-          new FactoryRuntime({
-            factory: model,
-            runs: this.runs,
-            clock: this.o.clock,
-            ids: this.o.ids,
-            logger: this.o.logger,
-            servicesFor: this.o.servicesFor,
-            onPipelineRun: (r) => this.emit({ factory: model.name, pipelineRun: r }),
-            onActivityRun: (r) => this.emit({ factory: model.name, activityRun: r }),
-          }),
+      rt = this.model(factory).then((model) =>
+        FactoryRuntime.create({
+          factory: model,
+          runs: this.runs,
+          clock: this.o.clock,
+          ids: this.o.ids,
+          logger: this.o.logger,
+          servicesFor: this.o.servicesFor,
+          onPipelineRun: (r) => this.emit({ factory: model.name, pipelineRun: r }),
+          onActivityRun: (r) => this.emit({ factory: model.name, activityRun: r }),
+        }),
       );
       rt.catch(() => this.runtimes.delete(key));
       this.runtimes.set(key, rt);
