@@ -487,9 +487,10 @@ export class RunExecution {
         let res: ActivityResult;
         if (isPromise(ret)) {
           // Still running: record it InProgress now (a synchronous activity is recorded once, when it ends).
-          r.input = o.secureInput ? SECURE_MARKER : this.mask(recordedInput);
-          this.services.store.saveActivityRun(this.mask(r) as ActivityRunRecord);
-          this.services.onActivityRun?.(this.mask(r) as ActivityRunRecord);
+          r.input = o.secureInput ? SECURE_MARKER : recordedInput;
+          const shown = this.mask(r) as ActivityRunRecord;
+          this.services.store.saveActivityRun(shown);
+          this.services.onActivityRun?.(shown);
           res = await this.guard(ret, a, ctx, o.timeoutMs);
         } else res = ret;
         if (res.input !== undefined) recordedInput = res.input;
@@ -510,11 +511,12 @@ export class RunExecution {
     r.status = status as ActivityRunStatus;
     r.activityRunEnd = new Date(end).toISOString();
     r.durationInMs = end - start;
-    r.input = o.secureInput ? SECURE_MARKER : this.mask(recordedInput);
+    // Unmasked here: record() masks the whole record once (input, output, error, user properties).
+    r.input = o.secureInput ? SECURE_MARKER : recordedInput;
     // A secured output is a secret from now on: masked wherever a later activity shows it.
     if (o.secureOutput && output !== undefined) this.services.secrets?.registerOutput(output);
-    r.output = output === undefined ? null : o.secureOutput ? SECURE_MARKER : this.mask(output);
-    r.error = error ? (this.mask(error) as ActivityRunError) : null;
+    r.output = output === undefined ? null : o.secureOutput ? SECURE_MARKER : output;
+    r.error = error;
     await this.record(r);
     return { status, output, error };
   }
