@@ -19,3 +19,24 @@ export function clientFor(server: { ca: string }) {
     init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
   ): Promise<HttpsResponse> => httpsRequest({ url, agent, ...init });
 }
+
+/** A client-credentials token request, as ClientSecretCredential makes it. */
+export async function clientCredentials(o: { url: string; ca: string; tenant: string; appId: string; secret: string }) {
+  const agent = createAgent(o.ca);
+  try {
+    return await httpsRequest({
+      url: `${o.url}/${o.tenant}/oauth2/v2.0/token`,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: o.appId,
+        client_secret: o.secret,
+        scope: 'https://vault.azure.net/.default',
+      }).toString(),
+      agent,
+    });
+  } finally {
+    agent.destroy();
+  }
+}

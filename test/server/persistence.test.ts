@@ -4,29 +4,10 @@ import { Agent } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { startServer } from '../../src/server/start.js';
 import { createAgent, httpsRequest } from '../../src/cli/client/https.js';
+import { clientCredentials } from '../helpers/server.js';
 import { KEYVAULT_AUDIENCES } from '../../src/identity/types.js';
 import { forEachAdapter } from '../helpers/pg.js';
 import { tempDir } from '../helpers/tmp.js';
-
-async function clientCredentials(o: { url: string; ca: string; tenant: string; appId: string; secret: string }) {
-  const agent = createAgent(o.ca);
-  try {
-    return await httpsRequest({
-      url: `${o.url}/${o.tenant}/oauth2/v2.0/token`,
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: o.appId,
-        client_secret: o.secret,
-        scope: 'https://vault.azure.net/.default',
-      }).toString(),
-      agent,
-    });
-  } finally {
-    agent.destroy();
-  }
-}
 
 forEachAdapter('server restart', (target) => {
   test('stop and start on the same store: tenant, principals, secrets, signing keys and roles are kept', async () => {

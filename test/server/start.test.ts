@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { runCli, spawnServer } from '../helpers/cli.js';
+import { clientCredentials } from '../helpers/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
 function plainHttp(port: number): Promise<string> {
@@ -125,21 +126,13 @@ test('the data dir survives restarts: tenant, principals, keys, certificate', as
     assert.equal(info.tenant, created.tenant);
     assert.equal(readFileSync(join(dir, 'tls', 'ca.pem'), 'utf8'), ca1);
     // the service principal still authenticates with its secret, against the restarted server
-    const { createAgent, httpsRequest } = await import('../../src/cli/client/https.js');
-    const agent = createAgent(ca1);
-    const r = await httpsRequest({
-      url: `${server.url}/${info.tenant}/oauth2/v2.0/token`,
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: created.appId,
-        client_secret: created.password,
-        scope: 'https://vault.azure.net/.default',
-      }).toString(),
-      agent,
+    const r = await clientCredentials({
+      url: server.url,
+      ca: ca1,
+      tenant: info.tenant,
+      appId: created.appId,
+      secret: created.password,
     });
-    agent.destroy();
     assert.equal(r.status, 200, r.text);
     const list = await runCli(['role', 'assignment', 'list', '--data-dir', dir, '-o', 'json']);
     assert.equal(list.code, 0, list.stderr);
