@@ -41,12 +41,10 @@ export function registerManagedIdentityRoutes(
 
   const imds = async (req: FastifyRequest<{ Querystring: Query }>, reply: FastifyReply) => {
     if (!isLoopback(req.socket.remoteAddress)) {
-      return reply
-        .code(403)
-        .send({
-          error: 'access_denied',
-          error_description: 'The managed identity endpoint answers loopback clients only.',
-        });
+      return reply.code(403).send({
+        error: 'access_denied',
+        error_description: 'The managed identity endpoint answers loopback clients only.',
+      });
     }
     if (String(req.headers.metadata ?? '').toLowerCase() !== 'true') {
       return reply
@@ -61,12 +59,10 @@ export function registerManagedIdentityRoutes(
     }
     const p = await identity.resolveManagedIdentity(selectorOf(req.query));
     if (!p) {
-      return reply
-        .code(400)
-        .send({
-          error: 'invalid_request',
-          error_description: 'Identity not found. Create it with: pipevault identity create --name NAME',
-        });
+      return reply.code(400).send({
+        error: 'invalid_request',
+        error_description: 'Identity not found. Create it with: pipevault identity create --name NAME',
+      });
     }
     const t = await identity.issueToken({ principal: p, resource, host: req.host });
     reply.header('cache-control', 'no-store');
