@@ -54,7 +54,7 @@ describe('conversion functions (spec §5.4)', () => {
       ["@bool('False')", 'false'],
       ['@bool(true)', 'true'],
     ]);
-    fails("@bool('yes')", /cannot convert the string 'yes' to a boolean/);
+    fails("@bool('yes')", /'bool' cannot convert the given string to a boolean/);
   });
 
   it('data URIs', () => {
@@ -91,11 +91,11 @@ describe('conversion functions (spec §5.4)', () => {
       ['@int(4.0)', '4'],
       ['@int(7)', '7'],
     ]);
-    fails("@float('abc')", /cannot convert the string 'abc' to a number/);
-    fails("@int('10.5')", /cannot convert the string '10.5' to an integer/);
+    fails("@float('abc')", /'float' cannot convert the given string to a number/);
+    fails("@int('10.5')", /'int' cannot convert the given string to an integer/);
     fails("@int('abc')", /cannot convert/);
     fails("@int('9223372036854775808')", /outside the 64-bit integer range/);
-    fails('@int(1.5)', /losing its fraction/);
+    fails('@int(1.5)', /decimal number with a fraction/);
   });
 
   it('json parses JSON text keeping 64-bit integers and floats', () => {

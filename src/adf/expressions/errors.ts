@@ -3,8 +3,10 @@ import { PipevaultError } from '../../common/errors.js';
 /**
  * The one error type of the expression language. Every failure (syntax, unknown function, wrong argument,
  * missing parameter) is an ExpressionError carrying the template text, a 0-based character position inside it
- * and a message a pipeline author can act on. The code is ADF's `InvalidTemplate`, the code ADF reports for
- * template language failures, so an activity that fails on an expression shows what ADF would show.
+ * and a message a pipeline author can act on. Messages name types, property names and positions, never the data
+ * values an expression was working on (a value may be a secret read from a vault); the template text itself is
+ * quoted, as ADF does. The code is ADF's `InvalidTemplate`, the code ADF reports for template language failures,
+ * so an activity that fails on an expression shows what ADF would show.
  */
 export type ExpressionErrorKind = 'syntax' | 'evaluation';
 

@@ -77,7 +77,7 @@ export const conversionFunctions: FunctionDef[] = [
       if (t === 'true') return true;
       if (t === 'false') return false;
       fail(
-        `The template language function 'bool' cannot convert the string '${v}' to a boolean; use 'true' or 'false'.`,
+        `The template language function 'bool' cannot convert the given string to a boolean; use 'true' or 'false'.`,
       );
     }
     wrongType('bool', 0, 'a boolean, a number or a string', v);
@@ -102,25 +102,23 @@ export const conversionFunctions: FunctionDef[] = [
     if (isNumeric(v)) return makeFloat(toDouble(v));
     if (typeof v === 'string' && FLOAT_TEXT.test(v)) return makeFloat(Number(v.replace(/,/g, '').trim()));
     if (typeof v === 'string')
-      fail(`The template language function 'float' cannot convert the string '${v}' to a number.`);
+      fail(`The template language function 'float' cannot convert the given string to a number.`);
     wrongType('float', 0, 'a string or a number', v);
   }),
   fn('int', 1, 1, ([v]) => {
     if (isInt(v)) return v;
     if (v instanceof AdfFloat) return Number.isSafeInteger(v.value) ? v.value : makeInt(BigInt(v.value), 'int');
     if (typeof v === 'number') {
-      fail(
-        `The template language function 'int' cannot convert the decimal number ${v} to an integer without losing its fraction.`,
-      );
+      fail(`The template language function 'int' cannot convert a decimal number with a fraction to an integer.`);
     }
     if (typeof v === 'string' && INT_TEXT.test(v)) {
       const big = BigInt(v.trim().replace(/^\+/, ''));
       if (big < -(2n ** 63n) || big > 2n ** 63n - 1n)
-        fail(`The template language function 'int' got '${v}', which is outside the 64-bit integer range.`);
+        fail(`The template language function 'int' got a number outside the 64-bit integer range.`);
       return makeInt(big, 'int');
     }
     if (typeof v === 'string')
-      fail(`The template language function 'int' cannot convert the string '${v}' to an integer.`);
+      fail(`The template language function 'int' cannot convert the given string to an integer.`);
     wrongType('int', 0, 'a string or a number', v);
   }),
   fn('json', 1, 1, ([v]) => {

@@ -198,7 +198,7 @@ export function parseDateArg(fn: string, v: unknown, i = 0): DateValue {
   if (!d) {
     fail(
       `The template language function '${fn}' expects its ${i === 0 ? 'first' : 'second'} parameter to be a timestamp ` +
-        `in one of the supported formats (ISO 8601 like '2024-01-31T12:00:00Z' or 'MM/dd/yyyy HH:mm:ss'); got '${v}'.`,
+        `in one of the supported formats (ISO 8601 like '2024-01-31T12:00:00Z' or 'MM/dd/yyyy HH:mm:ss').`,
     );
   }
   return d;

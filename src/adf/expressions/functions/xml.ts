@@ -29,7 +29,14 @@ function parseXml(text: string): Document {
     if (!doc.documentElement) throw new Error('no root element');
     return doc;
   } catch (e) {
-    const why = e instanceof Error ? e.message.replace(/\s+/g, ' ').slice(0, 200) : String(e);
+    // xmldom quotes fragments of the input; those could be data (even a secret), so they are cut out.
+    const why =
+      e instanceof Error
+        ? e.message
+            .replace(/"[^"]*"/g, '…')
+            .replace(/\s+/g, ' ')
+            .slice(0, 200)
+        : 'parse error';
     fail(`The provided value is not valid XML: ${why}.`);
   }
 }
