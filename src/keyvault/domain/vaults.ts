@@ -57,12 +57,36 @@ function mergeList(a: string[] | undefined, b: string[] | undefined): string[] |
   return [...new Set([...(a ?? []), ...(b ?? [])])];
 }
 
+/**
+ * How long a vault's settings (access policies, RBAC switch, retention) are reused before they are read again.
+ * Changes made through this service apply at once; a change made by another server process on the same
+ * PostgreSQL store applies within this time, as Azure's own policy and role changes take time to propagate.
+ * Secrets are never cached: a secret write is visible to the next read.
+ */
+export const VAULT_SETTINGS_TTL_MS = 1000;
+
 export class VaultService {
+  private readonly cache = new Map<string, { vault: Vault; at: number }>();
+
   constructor(private readonly o: VaultServiceOptions) {}
 
   async find(name: string): Promise<Vault | undefined> {
-    const r = await this.o.store.getVault(name.toLowerCase());
-    return r ? toVault(r) : undefined;
+    const key = name.toLowerCase();
+    const now = this.o.clock.now();
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < VAULT_SETTINGS_TTL_MS && now >= hit.at) return hit.vault;
+    const r = await this.o.store.getVault(key);
+    if (!r) {
+      this.cache.delete(key);
+      return undefined;
+    }
+    const vault = toVault(r);
+    this.cache.set(key, { vault, at: now });
+    return vault;
+  }
+
+  private forget(name: string): void {
+    this.cache.delete(name.toLowerCase());
   }
 
   async get(name: string): Promise<Vault> {
@@ -112,6 +136,7 @@ export class VaultService {
         createdMs: now,
         updatedMs: now,
       };
+      this.forget(name);
       await this.o.store.insertVault(toRow(vault));
       return { vault, created: true };
     }
@@ -136,12 +161,14 @@ export class VaultService {
       tags: input.tags ?? existing.tags,
       updatedMs: now,
     };
+    this.forget(name);
     await this.o.store.updateVault(toRow(vault));
     return { vault, created: false };
   }
 
   async delete(name: string): Promise<void> {
     await this.get(name);
+    this.forget(name);
     await this.o.store.deleteVault(name.toLowerCase());
   }
 
@@ -181,6 +208,7 @@ export class VaultService {
       }
     }
     const updated: Vault = { ...vault, accessPolicies: policies, updatedMs: this.o.clock.now() };
+    this.forget(name);
     await this.o.store.updateVault(toRow(updated));
     return updated;
   }
