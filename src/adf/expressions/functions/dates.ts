@@ -123,36 +123,19 @@ function countArg(name: string, args: unknown[], i: number): number {
   return toDouble(v);
 }
 
+/** addDays/addHours/addMinutes/addSeconds(ts, n, fmt?): a fixed-length unit, n may be fractional or negative. */
+function addFixed(name: string, unitMs: number): FunctionDef {
+  return fn(name, 2, 3, (a) =>
+    out(addMs(parseDateArg(name, a[0]), countArg(name, a, 1), unitMs, name), name, fmtArg(name, a, 2)),
+  );
+}
+
 /** The 20 date functions (spec §5.6). */
 export const dateFunctions: FunctionDef[] = [
-  fn('addDays', 2, 3, (a) =>
-    out(
-      addMs(parseDateArg('addDays', a[0]), countArg('addDays', a, 1), MS_PER_DAY, 'addDays'),
-      'addDays',
-      fmtArg('addDays', a, 2),
-    ),
-  ),
-  fn('addHours', 2, 3, (a) =>
-    out(
-      addMs(parseDateArg('addHours', a[0]), countArg('addHours', a, 1), 3_600_000, 'addHours'),
-      'addHours',
-      fmtArg('addHours', a, 2),
-    ),
-  ),
-  fn('addMinutes', 2, 3, (a) =>
-    out(
-      addMs(parseDateArg('addMinutes', a[0]), countArg('addMinutes', a, 1), 60_000, 'addMinutes'),
-      'addMinutes',
-      fmtArg('addMinutes', a, 2),
-    ),
-  ),
-  fn('addSeconds', 2, 3, (a) =>
-    out(
-      addMs(parseDateArg('addSeconds', a[0]), countArg('addSeconds', a, 1), 1000, 'addSeconds'),
-      'addSeconds',
-      fmtArg('addSeconds', a, 2),
-    ),
-  ),
+  addFixed('addDays', MS_PER_DAY),
+  addFixed('addHours', 3_600_000),
+  addFixed('addMinutes', 60_000),
+  addFixed('addSeconds', 1000),
   fn('addToTime', 3, 4, (a) =>
     out(
       addUnit(parseDateArg('addToTime', a[0]), int('addToTime', a, 1), str('addToTime', a, 2), 'addToTime'),
