@@ -248,6 +248,75 @@ test('identity endpoints answer in the shapes Entra ID, IMDS and App Service use
     assert.equal(wrongAud.status, 401);
   });
 
+  await t.test('ARM role assignments at subscription, vault and secret scope, beside the vault routes', async () => {
+    const admin = await server.identity.ensureAdmin();
+    const tok = await server.identity.issueToken({ principal: admin, resource: 'https://management.azure.com/', host });
+    const auth = { authorization: `Bearer ${tok.accessToken}` };
+    const sub = '/subscriptions/00000000-0000-0000-0000-000000000000';
+    const vault = `${sub}/resourceGroups/pipevault/providers/Microsoft.KeyVault/vaults/default`;
+    const secretScope = `${vault}/secrets/db-password`;
+    const name = '5a4c3b2a-1111-4222-8333-944455556666';
+    const ra = '/providers/Microsoft.Authorization/roleAssignments';
+    const put = await http(`${server.url}${secretScope}${ra}/${name}?api-version=2022-04-01`, {
+      method: 'PUT',
+      headers: auth,
+      body: {
+        properties: {
+          roleDefinitionId: `${sub}/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6`,
+          principalId: principal.objectId,
+        },
+      },
+    });
+    assert.equal(put.status, 201, put.text);
+    const created = put.json as { id: string; name: string; properties: { scope: string; roleDefinitionName: string } };
+    assert.equal(created.id, `${secretScope}${ra}/${name}`);
+    assert.equal(created.properties.roleDefinitionName, 'Key Vault Secrets User');
+    const again = await http(`${server.url}${secretScope}${ra}/${name}?api-version=2022-04-01`, {
+      method: 'PUT',
+      headers: auth,
+      body: {
+        properties: { roleDefinitionId: '4633458b-17de-408a-b874-0445c86b69e6', principalId: principal.objectId },
+      },
+    });
+    assert.equal(again.status, 200, 'the same PUT again is idempotent');
+    const got = await http(`${server.url}${secretScope}${ra}/${name}?api-version=2022-04-01`, { headers: auth });
+    assert.equal(got.status, 200);
+    const list = await http(
+      `${server.url}${sub}${ra}?api-version=2022-04-01&$filter=${encodeURIComponent(`principalId eq '${principal.objectId}'`)}`,
+      { headers: auth },
+    );
+    assert.equal(list.status, 200);
+    assert.deepEqual(
+      (list.json as { value: Array<{ name: string }> }).value.map((a) => a.name),
+      [name],
+    );
+    assert.equal((await server.identity.roles.assignmentsFor(principal.objectId))[0].scope, secretScope);
+    const badRole = await http(`${server.url}${vault}${ra}/6a4c3b2a-1111-4222-8333-944455556666`, {
+      method: 'PUT',
+      headers: auth,
+      body: { properties: { roleDefinitionId: 'Wizard', principalId: principal.objectId } },
+    });
+    assert.equal(badRole.status, 400);
+    assert.equal((badRole.json as { error: { code: string } }).error.code, 'RoleDefinitionDoesNotExist');
+    const noAuth = await http(`${server.url}${vault}${ra}?api-version=2022-04-01`);
+    assert.equal(noAuth.status, 401);
+    // the Key Vault management routes on the same prefix still answer
+    const vaults = await http(
+      `${server.url}${sub}/resourceGroups/pipevault/providers/Microsoft.KeyVault/vaults?api-version=2023-07-01`,
+      { headers: auth },
+    );
+    assert.equal(vaults.status, 200, vaults.text);
+    const del = await http(`${server.url}${secretScope}${ra}/${name}?api-version=2022-04-01`, {
+      method: 'DELETE',
+      headers: auth,
+    });
+    assert.equal(del.status, 200);
+    assert.equal(
+      (await http(`${server.url}${secretScope}${ra}/${name}?api-version=2022-04-01`, { headers: auth })).status,
+      404,
+    );
+  });
+
   await t.test('requests are routed to a vault by host name', async () => {
     const { vaultFromHost } = await import('../../src/server/vault-routing.js');
     assert.equal(vaultFromHost('payments.vault.azure.net'), 'payments');

@@ -3,6 +3,7 @@ import { adminRequired, badInput, invalidAccessToken, principalNotFound, unknown
 import { toPipevaultError } from '../../common/errors.js';
 import { findRole, ROLE_DEFINITIONS, roleDefinitionResourceId, type RoleAssignment } from '../roles.js';
 import type { IdentityService } from '../service.js';
+import { registerArmRoleAssignments } from './role-assignments-arm.js';
 import { MANAGEMENT_AUDIENCES, type Principal, type PrincipalRecord } from '../types.js';
 
 /**
@@ -195,5 +196,7 @@ export function registerAdminRoutes(
       await identity.roles.delete(a.id);
       return reply.code(200).send(assignmentView(a, 'ServicePrincipal'));
     });
+
+    registerArmRoleAssignments(admin, { identity, view: (a) => assignmentView(a, 'ServicePrincipal') });
   });
 }
