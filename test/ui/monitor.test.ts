@@ -175,3 +175,53 @@ describe('monitor in a browser', { skip: missing }, () => {
     assert.deepEqual(errors, []);
   });
 });
+
+describe('vault view in a browser', { skip: missing }, () => {
+  test('secrets with versions and tags, no values until revealed (audited); policies; audit log', async () => {
+    const h: ApiHarness = await startApi();
+    const { createKeyVault } = await import('../../src/keyvault/api/plugin.js');
+    const d = h.server.deps;
+    const kv = createKeyVault({ store: d.store, barrier: d.barrier, identity: d.identity, clock: d.clock, ids: d.ids });
+    const vault = await kv.vaults.get('default');
+    await kv.secrets.set(vault, 'never-shown', { value: canary, tags: { owner: 'data' } });
+    await kv.secrets.set(vault, 'greeting', { value: 'hello-v1', contentType: 'text/plain' });
+    await kv.secrets.set(vault, 'greeting', { value: 'hello-v2', contentType: 'text/plain' });
+
+    const { context } = await launch();
+    const page = await context.newPage();
+    const bodies: string[] = [];
+    page.on('response', (res) => {
+      if (res.url().includes('/pipevault/adf/events')) return;
+      void res
+        .text()
+        .then((t) => bodies.push(t))
+        .catch(() => undefined);
+    });
+    await page.goto(`${h.server.url}/#/vaults`);
+    const table = page.getByRole('table');
+    await table.getByText('never-shown').waitFor();
+    assert.match(await table.innerText(), /owner=data/);
+    await page.getByRole('button', { name: '2 versions' }).click();
+    assert.equal(await page.locator('tr.nested').count(), 2);
+    await page.screenshot({ path: join(ARTIFACTS, 'vault-secrets.png') });
+    await noCanary(page, bodies, 'vault secrets');
+    assert.ok(!(await page.content()).includes('hello-v2'), 'no value before it is asked for');
+
+    const row = page.getByRole('row').filter({ hasText: 'greeting' }).first();
+    await row.getByRole('button', { name: 'Reveal (audited)' }).click();
+    await row.getByText('hello-v2').waitFor();
+    await noCanary(page, bodies, 'after revealing another secret');
+
+    await page.getByRole('tab', { name: 'Audit log' }).click();
+    const audit = page.getByRole('table');
+    await audit.getByText('SecretGet').first().waitFor();
+    assert.match(await audit.innerText(), /SecretGet\s+greeting/);
+    await page.screenshot({ path: join(ARTIFACTS, 'vault-audit.png') });
+    await page.getByRole('tab', { name: 'Access policies' }).click();
+    await page
+      .getByText(/access policies|No access policies/)
+      .first()
+      .waitFor();
+    await noCanary(page, bodies, 'vault audit and policies');
+  });
+});

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { createKeyVault } from '../../keyvault/api/plugin.js';
 import type { Database } from '../../storage/database.js';
 import { adfApiPlugin } from './plugin.js';
 import { AdfService, type AdfServiceOptions } from './service.js';
@@ -31,7 +32,10 @@ export async function registerAdfApi(
   o: AdfServiceOptions & { loose: boolean },
 ): Promise<AdfService> {
   const service = await sharedAdfService(o);
-  await app.register(adfApiPlugin, { service, identity: o.identity, loose: o.loose });
+  const keyVault = o.barrier
+    ? createKeyVault({ store: o.database, barrier: o.barrier, identity: o.identity, clock: o.clock, ids: o.ids })
+    : undefined;
+  await app.register(adfApiPlugin, { service, identity: o.identity, loose: o.loose, keyVault });
   app.addHook('onClose', async () => {
     await service.runs.flush().catch(() => undefined);
   });

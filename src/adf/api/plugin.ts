@@ -2,9 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { armInvalidApiVersion, armInvalidBody, armMissingApiVersion } from '../../common/catalogue.js';
 import { toPipevaultError } from '../../common/errors.js';
 import type { IdentityService } from '../../identity/service.js';
+import type { KeyVault } from '../../keyvault/api/plugin.js';
+import { registerMonitorVaultRoutes } from './monitor-vaults.js';
 import { authenticateCaller } from './auth.js';
 import type { ApiContext } from './context.js';
-import { registerEventRoutes, EVENTS_PATH } from './routes-events.js';
+import { registerEventRoutes } from './routes-events.js';
 import { registerResourceRoutes } from './routes-resources.js';
 import { registerRunRoutes } from './routes-runs.js';
 import type { AdfService } from './service.js';
@@ -15,6 +17,8 @@ export interface AdfApiPluginOptions {
   identity: IdentityService;
   /** Accept any api-version (`--loose`). */
   loose: boolean;
+  /** The Key Vault domain, for the monitor's vault view (absent: no vault view). */
+  keyVault?: KeyVault;
 }
 
 /**
@@ -36,7 +40,8 @@ export async function adfApiPlugin(app: FastifyInstance, opts: AdfApiPluginOptio
   });
 
   app.addHook('onRequest', async (req: FastifyRequest) => {
-    if (req.url.startsWith(EVENTS_PATH)) return;
+    // pipevault's own routes (the live feed, the monitor's vault view) are not versioned ARM routes
+    if (req.url.startsWith('/pipevault/')) return;
     const v = (req.query as Record<string, unknown> | undefined)?.['api-version'];
     if (v === undefined || v === '') throw armMissingApiVersion();
     if (v !== API_VERSION && !opts.loose) throw armInvalidApiVersion(String(v), API_VERSION);
@@ -68,4 +73,5 @@ export async function adfApiPlugin(app: FastifyInstance, opts: AdfApiPluginOptio
   registerResourceRoutes(app, ctx);
   registerRunRoutes(app, ctx);
   registerEventRoutes(app, ctx);
+  if (opts.keyVault) registerMonitorVaultRoutes(app, ctx, opts.keyVault);
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { api } from './api.js';
 import { RunsList } from './RunsList.js';
 import { RunView } from './RunView.js';
+import { Vaults } from './Vaults.js';
 
 /** Hash routes: `#/` runs, `#/runs/{runId}` one run; `?factory=` picks the factory (default `default`). */
 function useRoute(): string {
@@ -25,6 +26,7 @@ export function App() {
       .catch(() => undefined);
   }, []);
   const runMatch = /^#\/runs\/([0-9a-f-]+)/i.exec(route);
+  const vaultMatch = /^#\/vaults(?:\/([^/]+))?/.exec(route);
   useEffect(() => {
     document.title = runMatch ? `Run ${runMatch[1].slice(0, 8)} · pipevault` : 'Runs · pipevault';
   }, [runMatch?.[1]]);
@@ -36,8 +38,11 @@ export function App() {
           <span aria-hidden="true" className="logo">◆</span> pipevault <span className="muted">monitor</span>
         </a>
         <nav aria-label="Main">
-          <a href="#/" aria-current={!runMatch ? 'page' : undefined}>
+          <a href="#/" aria-current={!runMatch && !vaultMatch ? 'page' : undefined}>
             Pipeline runs
+          </a>
+          <a href="#/vaults" aria-current={vaultMatch ? 'page' : undefined}>
+            Vaults
           </a>
         </nav>
         <label className="factory-pick">
@@ -57,7 +62,15 @@ export function App() {
           </select>
         </label>
       </header>
-      <main id="main">{runMatch ? <RunView factory={factory} runId={runMatch[1]} /> : <RunsList factory={factory} />}</main>
+      <main id="main">
+        {vaultMatch ? (
+          <Vaults selected={vaultMatch[1] ? decodeURIComponent(vaultMatch[1]) : null} />
+        ) : runMatch ? (
+          <RunView factory={factory} runId={runMatch[1]} />
+        ) : (
+          <RunsList factory={factory} />
+        )}
+      </main>
     </div>
   );
 }
