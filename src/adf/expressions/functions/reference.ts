@@ -15,7 +15,8 @@ export class PipelineView {
   /** The system variable or scope, by case-insensitive name; `undefined` when it is not set. */
   get(name: string): unknown {
     const c = this.ctx;
-    switch (name.toLowerCase()) {
+    // The documented spelling is found without allocating a lower-cased copy.
+    switch (CANONICAL.get(name) ?? name.toLowerCase()) {
       case 'parameters':
         return c.parameters ?? {};
       case 'globalparameters':
@@ -63,6 +64,25 @@ export class PipelineView {
     return PIPELINE_PROPERTIES.filter((k) => this.get(k) !== undefined);
   }
 }
+
+const CANONICAL = new Map<string, string>(
+  [
+    'parameters',
+    'globalParameters',
+    'RunId',
+    'Pipeline',
+    'DataFactory',
+    'TriggerTime',
+    'TriggerType',
+    'TriggerName',
+    'TriggerId',
+    'GroupId',
+    'TriggeredByPipelineName',
+    'TriggeredByPipelineRunId',
+    'dataset',
+    'linkedService',
+  ].map((k) => [k, k.toLowerCase()]),
+);
 
 const PIPELINE_PROPERTIES = [
   'DataFactory',
