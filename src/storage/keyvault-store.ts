@@ -532,6 +532,32 @@ export class KeyVaultStore {
     ]);
   }
 
+  /** Several records in one statement: the audit log's group commit. */
+  async appendAuditBatch(rows: readonly AuditRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (rows.length === 1) return this.appendAudit(rows[0]);
+    await this.db
+      .insertInto('kv_audit')
+      .values(
+        rows.map((a) => ({
+          time_ms: a.timeMs,
+          vault: a.vault,
+          operation: a.operation,
+          secret_name: a.secretName,
+          version: a.version,
+          principal_oid: a.principalOid,
+          principal_app: a.principalApp,
+          result: a.result,
+          status: a.status,
+          reason: a.reason,
+          client_ip: a.clientIp,
+          api_version: a.apiVersion,
+          request_id: a.requestId,
+        })),
+      )
+      .execute();
+  }
+
   async queryAudit(q: AuditQuery): Promise<AuditRow[]> {
     let s = this.db.selectFrom('kv_audit').selectAll();
     if (q.vault !== undefined) s = s.where('vault', '=', q.vault);

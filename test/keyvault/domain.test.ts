@@ -336,6 +336,15 @@ forEachAdapter('keyvault domain', (target) => {
     assert.equal(all[1].clientAddress, '127.0.0.1');
     assert.equal((await audit.query({ principal: 'app-1' })).length, 1);
     assert.equal((await audit.query({ result: 'Denied', vault: 'default' })).length, 1);
+    // concurrent records are written together, each caller waiting for its own
+    await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        audit.record({ vault: 'burst', operation: 'SecretGet', secretName: `s${i}`, status: 200 }),
+      ),
+    );
+    const burst = await audit.query({ vault: 'burst', limit: 1000 });
+    assert.equal(burst.length, 60);
+    assert.equal(new Set(burst.map((r) => r.secretName)).size, 60);
   });
 
   test('the store holds ciphertext only', async () => {

@@ -5,8 +5,17 @@ import type { AuditQuery, AuditRow, KeyVaultStore } from '../../storage/keyvault
  * The audit trail of secret operations, allowed or denied. A record names who (object and application ID),
  * what (operation, vault, secret, version), the outcome and from where — never a value, never a token. The
  * record is written before the response leaves, as Vault's audit guarantee asks: if it cannot be written the
- * request fails.
+ * request fails. Records that arrive together are written together (group commit: one statement per event-loop
+ * turn), each caller still waiting until its own record is stored.
  */
+
+const MAX_BATCH = 500;
+
+interface Pending {
+  row: AuditRow;
+  resolve(): void;
+  reject(e: unknown): void;
+}
 
 export interface AuditEvent {
   vault: string;
@@ -66,10 +75,14 @@ export function toRecord(r: AuditRow): AuditRecord {
 }
 
 export class AuditLog {
+  private pending: Pending[] = [];
+  private scheduled = false;
+
   constructor(private readonly o: { store: KeyVaultStore; clock: Clock }) {}
 
-  async record(e: AuditEvent): Promise<void> {
-    await this.o.store.appendAudit({
+  /** Resolves once the record is stored; rejects if it could not be. */
+  record(e: AuditEvent): Promise<void> {
+    const row: AuditRow = {
       timeMs: this.o.clock.now(),
       vault: e.vault.toLowerCase(),
       operation: e.operation,
@@ -83,7 +96,27 @@ export class AuditLog {
       clientIp: e.clientIp ?? null,
       apiVersion: e.apiVersion ?? null,
       requestId: e.requestId ?? null,
+    };
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ row, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
     });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      try {
+        await this.o.store.appendAuditBatch(batch.map((p) => p.row));
+        for (const p of batch) p.resolve();
+      } catch (e) {
+        for (const p of batch) p.reject(e);
+      }
+    }
+    this.scheduled = false;
   }
 
   async query(q: Partial<AuditQuery>): Promise<AuditRecord[]> {
