@@ -74,6 +74,21 @@ function readOrCreateSecretFile(file: string): string {
   return v;
 }
 
+/** Listens, turning the usual socket errors into a message that names the flag to change. */
+async function listen(app: FastifyInstance, host: string, port: number, flag: string): Promise<void> {
+  try {
+    await app.listen({ host, port });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw badInput(`port ${port} on ${host} is in use; choose another (0 picks a free one)`, flag);
+    if (code === 'EACCES') throw badInput(`not allowed to listen on port ${port}; use a port above 1023`, flag);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw badInput(`cannot listen on '${host}': no such local address`, '--host');
+    throw e;
+  }
+}
+
 export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -135,7 +150,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     };
     const main = await buildApp({ deps, tls, appServiceHeader });
     apps.push(main);
-    await main.listen({ host, port });
+    await listen(main, host, port, '--port');
     mainPort = (main.server.address() as { port: number }).port;
     const url = `https://localhost:${mainPort}`;
     const vaultUrls: Record<string, string> = { [DEFAULT_VAULT]: url };
@@ -147,7 +162,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       }
       const app = await buildApp({ deps, tls, appServiceHeader, fixedVault: v.name });
       apps.push(app);
-      await app.listen({ host, port: v.port });
+      await listen(app, host, v.port, '--vault');
       v.port = (app.server.address() as { port: number }).port;
       vaultUrls[v.name] = `https://localhost:${v.port}`;
     }

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { runCli, spawnServer } from '../helpers/cli.js';
 import { clientCredentials } from '../helpers/server.js';
@@ -217,4 +218,15 @@ test('start refuses bad flags with exit 2 and one line', async () => {
   const v = await runCli(['start', '--data-dir', dir, '--vault', 'x=1=2']);
   assert.equal(v.code, 2);
   assert.match(v.stderr, /--vault/);
+  const busy = createServer();
+  await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+  try {
+    const port = (busy.address() as { port: number }).port;
+    const inUse = await runCli(['start', '--data-dir', dir, '--port', String(port)]);
+    assert.equal(inUse.code, 2);
+    assert.match(inUse.stderr, new RegExp(`^pipevault: --port: port ${port} on 127.0.0.1 is in use`, 'm'));
+    assert.ok(!existsSync(join(dir, 'server.json')));
+  } finally {
+    busy.close();
+  }
 });
