@@ -36,6 +36,8 @@ export async function launch(): Promise<{ context: BrowserContext }> {
       '--disable-sync',
     ],
   });
+  // the shared CI machine can be slow; waits are for conditions, never for fixed times
+  context.setDefaultTimeout(90_000);
   after(async () => {
     await context.close();
     rmSync(profile, { recursive: true, force: true });

@@ -164,6 +164,8 @@ describe('monitor in a browser', { skip: missing }, () => {
     await page.screenshot({ path: join(ARTIFACTS, 'rerun-in-progress.png') });
     await heading.getByText('Succeeded').waitFor({ timeout: 20_000 });
     await page.locator('.gnode.s-Succeeded', { hasText: 'Publish' }).waitFor();
+    await page.locator('.gnode.s-Reused', { hasText: 'Prepare' }).waitFor();
+    await page.locator('.gnode.s-Skipped', { hasText: 'Notify failure' }).waitFor();
     assert.match(await page.locator('.facts').innerText(), /Rerun \(Latest\)/);
     await page.screenshot({ path: join(ARTIFACTS, 'rerun-succeeded.png') });
 

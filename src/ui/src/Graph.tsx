@@ -158,6 +158,31 @@ export function PipelineGraph(props: {
       return { children, edges };
     };
     const root = build(props.activities, '', '', true);
+    // In a rerun, a top-level activity without an activity run either kept its earlier outcome (Reused: nothing
+    // it depends on ran in this run) or was skipped (something upstream ran in this run, so it was due to run).
+    if (props.recovery && props.ended) {
+      const byName = new Map(props.activities.map((a) => [a.name, a]));
+      const memo = new Map<string, string>();
+      const top = (name: string, seen = new Set<string>()): string => {
+        const known = memo.get(name);
+        if (known) return known;
+        const row = rows.get(name);
+        let st: string;
+        if (row) st = row.status;
+        else if (seen.has(name)) st = 'Skipped';
+        else {
+          seen.add(name);
+          const deps = byName.get(name)?.dependsOn ?? [];
+          st = deps.every((d) => top(d.activity, seen) === 'Reused') ? 'Reused' : 'Skipped';
+        }
+        memo.set(name, st);
+        return st;
+      };
+      for (const a of props.activities) {
+        const i = info.get(a.name);
+        if (i && !i.row) info.set(a.name, { ...i, status: top(a.name) });
+      }
+    }
     const graph: ElkNode = {
       id: '__root',
       layoutOptions: {
