@@ -35,7 +35,10 @@ export function App() {
     <div className="app">
       <header className="topbar">
         <a className="brand" href="#/">
-          <span aria-hidden="true" className="logo">◆</span> pipevault <span className="muted">monitor</span>
+          <span aria-hidden="true" className="logo">
+            ◆
+          </span>{' '}
+          pipevault <span className="muted">monitor</span>
         </a>
         <nav aria-label="Main">
           <a href="#/" aria-current={!runMatch && !vaultMatch ? 'page' : undefined}>

@@ -5,11 +5,19 @@ import { formatDuration } from './format.js';
  * The run on a time axis: one bar per activity; an activity inside a ForEach or Until is one bar spanning all
  * its iterations, labelled with their count and outcome (the iterations are grouped, not one row each).
  */
-export function Gantt(props: { rows: SummaryRow[]; runStart?: string; runEnd?: string; selected: string | null; onSelect(path: string): void }) {
+export function Gantt(props: {
+  rows: SummaryRow[];
+  runStart?: string;
+  runEnd?: string;
+  selected: string | null;
+  onSelect(path: string): void;
+}) {
   const now = Date.now();
   const starts = props.rows.map((r) => (r.firstStart ? Date.parse(r.firstStart) : NaN)).filter(Number.isFinite);
   const t0 = props.runStart ? Date.parse(props.runStart) : Math.min(...starts, now);
-  const ends = props.rows.map((r) => (r.lastEnd ? Date.parse(r.lastEnd) : r.status === 'InProgress' ? now : NaN)).filter(Number.isFinite);
+  const ends = props.rows
+    .map((r) => (r.lastEnd ? Date.parse(r.lastEnd) : r.status === 'InProgress' ? now : NaN))
+    .filter(Number.isFinite);
   const t1 = Math.max(props.runEnd ? Date.parse(props.runEnd) : now, ...ends, t0 + 1);
   const span = t1 - t0;
   const ticks = [0, 0.25, 0.5, 0.75, 1];
@@ -45,7 +53,12 @@ export function Gantt(props: { rows: SummaryRow[]; runStart?: string; runEnd?: s
             onClick={() => props.onSelect(r.path)}
           >
             <div className="gantt-label" role="rowheader" style={{ paddingLeft: 8 + depth * 16 }}>
-              <button type="button" className="link" onClick={() => props.onSelect(r.path)} aria-label={`${r.activityName}: ${label}`}>
+              <button
+                type="button"
+                className="link"
+                onClick={() => props.onSelect(r.path)}
+                aria-label={`${r.activityName}: ${label}`}
+              >
                 {r.activityName}
               </button>
               <span className="type"> {r.activityType}</span>
@@ -58,7 +71,9 @@ export function Gantt(props: { rows: SummaryRow[]; runStart?: string; runEnd?: s
               />
               <span
                 className="bar-label"
-                style={left + width > 75 ? { right: `calc(${100 - left}% + 6px)` } : { left: `calc(${left + width}% + 6px)` }}
+                style={
+                  left + width > 75 ? { right: `calc(${100 - left}% + 6px)` } : { left: `calc(${left + width}% + 6px)` }
+                }
               >
                 {label}
               </span>

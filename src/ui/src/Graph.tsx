@@ -1,4 +1,14 @@
-import { Background, Controls, Handle, MarkerType, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import {
+  Background,
+  Controls,
+  Handle,
+  MarkerType,
+  Position,
+  ReactFlow,
+  type Edge,
+  type Node,
+  type NodeProps,
+} from '@xyflow/react';
 import ELK, { type ElkExtendedEdge, type ElkNode } from 'elkjs/lib/elk-api.js';
 // ELK (a large GWT build) runs in a Web Worker: the page neither parses nor lays out on its main thread
 import elkWorkerUrl from 'elkjs/lib/elk-worker.min.js?url';
@@ -43,7 +53,8 @@ function childLists(a: Activity): ChildList[] {
       add('False', tp.ifFalseActivities);
       break;
     case 'switch':
-      for (const c of (tp.cases as { value: string; activities: Activity[] }[] | undefined) ?? []) add(`Case ${c.value}`, c.activities);
+      for (const c of (tp.cases as { value: string; activities: Activity[] }[] | undefined) ?? [])
+        add(`Case ${c.value}`, c.activities);
       add('Default', tp.defaultActivities);
       break;
   }
@@ -62,7 +73,13 @@ export type NodeInfo = {
   onSelect(path: string): void;
 };
 
-function statusFor(path: string, rows: Map<string, SummaryRow>, ended: boolean, recovery: boolean, topLevel: boolean): string {
+function statusFor(
+  path: string,
+  rows: Map<string, SummaryRow>,
+  ended: boolean,
+  recovery: boolean,
+  topLevel: boolean,
+): string {
   const r = rows.get(path);
   if (r) return r.status;
   if (!ended) return 'NotRun';
@@ -94,7 +111,11 @@ const ActivityNode = memo(function ActivityNode({ data }: NodeProps<Node<NodeInf
           {d.branch && <span className="branch">{d.branch}: </span>}
           {d.name}
         </span>
-        {n > 1 && <span className="count" title={`${n} runs`}>×{n}</span>}
+        {n > 1 && (
+          <span className="count" title={`${n} runs`}>
+            ×{n}
+          </span>
+        )}
       </div>
       <div className="gnode-sub">
         <span className="type">{d.type}</span>
@@ -125,14 +146,27 @@ export function PipelineGraph(props: {
     let gone = false;
     const rows = new Map(props.rows.map((r) => [r.path, r]));
     const info = new Map<string, Omit<NodeInfo, 'selected' | 'onSelect'>>();
-    const build = (acts: Activity[], prefix: string, branch: string, top: boolean): { children: ElkNode[]; edges: ElkExtendedEdge[] } => {
+    const build = (
+      acts: Activity[],
+      prefix: string,
+      branch: string,
+      top: boolean,
+    ): { children: ElkNode[]; edges: ElkExtendedEdge[] } => {
       const children: ElkNode[] = [];
       const edges: ElkExtendedEdge[] = [];
       for (const a of acts) {
         const path = prefix ? `${prefix}/${a.name}` : a.name;
         const lists = childLists(a);
         const status = statusFor(path, rows, props.ended, props.recovery, top);
-        info.set(path, { path, name: a.name, type: a.type, branch, status, row: rows.get(path), container: lists.length > 0 });
+        info.set(path, {
+          path,
+          name: a.name,
+          type: a.type,
+          branch,
+          status,
+          row: rows.get(path),
+          container: lists.length > 0,
+        });
         if (lists.length) {
           const inner: ElkNode[] = [];
           const innerEdges: ElkExtendedEdge[] = [];
@@ -238,11 +272,14 @@ export function PipelineGraph(props: {
     return () => {
       gone = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // rowsKey stands for props.rows (a new array on every summary fetch); onSelect is read through the latest render
   }, [props.activities, rowsKey, props.ended, props.recovery]);
 
   if (!layout) return <div className="graph placeholder">Laying out the pipeline…</div>;
-  const nodes = layout.nodes.map((n) => ({ ...n, data: { ...n.data, selected: n.id === props.selected, onSelect: props.onSelect } }));
+  const nodes = layout.nodes.map((n) => ({
+    ...n,
+    data: { ...n.data, selected: n.id === props.selected, onSelect: props.onSelect },
+  }));
   return (
     <div className="graph" aria-label="Pipeline graph" role="group">
       <ReactFlow

@@ -5,7 +5,12 @@ function render(v: unknown, indent: number): React.ReactNode {
   const pad = '  '.repeat(indent);
   if (v === null) return <span className="j-null">null</span>;
   if (typeof v === 'string') {
-    if (v === MARKER) return <span className="j-secure" title="Secured: the value is not recorded">"{MARKER}" (secure)</span>;
+    if (v === MARKER)
+      return (
+        <span className="j-secure" title="Secured: the value is not recorded">
+          "{MARKER}" (secure)
+        </span>
+      );
     return <span className="j-str">{JSON.stringify(v)}</span>;
   }
   if (typeof v === 'number' || typeof v === 'boolean') return <span className="j-num">{String(v)}</span>;
@@ -16,7 +21,7 @@ function render(v: unknown, indent: number): React.ReactNode {
         {'[\n'}
         {v.map((x, i) => (
           <span key={i}>
-            {pad}  {render(x, indent + 1)}
+            {pad} {render(x, indent + 1)}
             {i < v.length - 1 ? ',' : ''}
             {'\n'}
           </span>
@@ -32,7 +37,7 @@ function render(v: unknown, indent: number): React.ReactNode {
       {'{\n'}
       {entries.map(([k, x], i) => (
         <span key={k}>
-          {pad}  <span className="j-key">{JSON.stringify(k)}</span>: {render(x, indent + 1)}
+          {pad} <span className="j-key">{JSON.stringify(k)}</span>: {render(x, indent + 1)}
           {i < entries.length - 1 ? ',' : ''}
           {'\n'}
         </span>

@@ -1,5 +1,13 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, subscribe, timeWindow, type ActivityRun, type PipelineResource, type PipelineRun, type SummaryRow } from './api.js';
+import {
+  api,
+  subscribe,
+  timeWindow,
+  type ActivityRun,
+  type PipelineResource,
+  type PipelineRun,
+  type SummaryRow,
+} from './api.js';
 import { formatDuration, formatTime, runLabel } from './format.js';
 import { Gantt } from './Gantt.js';
 import { PipelineGraph } from './Graph.js';
@@ -142,11 +150,19 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
       </section>
     );
   }
-  if (!run) return <section className="page" aria-busy="true">Loading run…</section>;
+  if (!run)
+    return (
+      <section className="page" aria-busy="true">
+        Loading run…
+      </section>
+    );
   const ended = ENDED.has(run.status);
   const failed = run.status === 'Failed' || run.status === 'Cancelled';
   const recovery = run.runGroupId !== run.runId;
-  const rerun = (q: string) => () => api.createRun(factory, run.pipelineName, {}, `&referencePipelineRunId=${run.runId}&isRecovery=true${q}`).then((r) => r.runId);
+  const rerun = (q: string) => () =>
+    api
+      .createRun(factory, run.pipelineName, {}, `&referencePipelineRunId=${run.runId}&isRecovery=true${q}`)
+      .then((r) => r.runId);
 
   return (
     <section className="page run-page" aria-labelledby="run-title">
@@ -188,7 +204,12 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
           </dl>
         </div>
         <div className="actions" role="toolbar" aria-label="Run actions">
-          <button type="button" className="primary" disabled={!failed || busy} onClick={() => void act('rerun', rerun('&startFromFailure=true'))}>
+          <button
+            type="button"
+            className="primary"
+            disabled={!failed || busy}
+            onClick={() => void act('rerun', rerun('&startFromFailure=true'))}
+          >
             Rerun from failed activity
           </button>
           <button
@@ -205,7 +226,12 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
           <button type="button" disabled={busy} onClick={() => setShowParams((v) => !v)} aria-expanded={showParams}>
             Run with new parameters
           </button>
-          <button type="button" className="danger" disabled={ended || busy} onClick={() => void act('Cancellation requested.', () => api.cancel(factory, run.runId))}>
+          <button
+            type="button"
+            className="danger"
+            disabled={ended || busy}
+            onClick={() => void act('Cancellation requested.', () => api.cancel(factory, run.runId))}
+          >
             Cancel
           </button>
         </div>
@@ -230,7 +256,9 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
           pipeline={pipeline}
           current={run.parameters}
           busy={busy}
-          onSubmit={(params) => void act('run', () => api.createRun(factory, run.pipelineName, params).then((r) => r.runId))}
+          onSubmit={(params) =>
+            void act('run', () => api.createRun(factory, run.pipelineName, params).then((r) => r.runId))
+          }
         />
       )}
       <div className="tabs" role="tablist" aria-label="Run views">
@@ -245,12 +273,25 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
         <div className="views">
           {tab === 'graph' ? (
             pipeline ? (
-              <PipelineGraph activities={pipeline.properties.activities} rows={rows} ended={ended} recovery={recovery} selected={selectedPath} onSelect={selectPath} />
+              <PipelineGraph
+                activities={pipeline.properties.activities}
+                rows={rows}
+                ended={ended}
+                recovery={recovery}
+                selected={selectedPath}
+                onSelect={selectPath}
+              />
             ) : (
               <div className="graph placeholder">Loading pipeline…</div>
             )
           ) : (
-            <Gantt rows={rows} runStart={run.runStart} runEnd={run.runEnd} selected={selectedPath} onSelect={selectPath} />
+            <Gantt
+              rows={rows}
+              runStart={run.runStart}
+              runEnd={run.runEnd}
+              selected={selectedPath}
+              onSelect={selectPath}
+            />
           )}
           <h2 className="section-title">
             Activity runs <span className="muted">({total.toLocaleString()})</span>
@@ -284,7 +325,9 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
                 <StatusBadge status={a.status} />
                 <span>{formatTime(a.activityRunStart)}</span>
                 <span>{formatDuration(a.durationInMs)}</span>
-                <span>{a.iteration !== undefined ? `#${a.iteration}` : a.retryAttempt ? `retry ${a.retryAttempt}` : ''}</span>
+                <span>
+                  {a.iteration !== undefined ? `#${a.iteration}` : a.retryAttempt ? `retry ${a.retryAttempt}` : ''}
+                </span>
               </button>
             )}
           />
@@ -293,7 +336,9 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
           {detail ? (
             <ActivityDetail a={detail} />
           ) : (
-            <p className="muted">Select an activity in the graph, the timeline or the list to see its input, output and error.</p>
+            <p className="muted">
+              Select an activity in the graph, the timeline or the list to see its input, output and error.
+            </p>
           )}
         </aside>
       </div>
@@ -319,10 +364,17 @@ function ActivityDetail({ a }: { a: ActivityRun }) {
   );
 }
 
-function ParamsForm(props: { pipeline: PipelineResource; current: Record<string, string>; busy: boolean; onSubmit(p: Record<string, unknown>): void }) {
+function ParamsForm(props: {
+  pipeline: PipelineResource;
+  current: Record<string, string>;
+  busy: boolean;
+  onSubmit(p: Record<string, unknown>): void;
+}) {
   const decl = props.pipeline.properties.parameters ?? {};
   const [values, setValues] = useState<Record<string, string>>(() =>
-    Object.fromEntries(Object.keys(decl).map((k) => [k, props.current[k] === '**********' ? '' : (props.current[k] ?? '')])),
+    Object.fromEntries(
+      Object.keys(decl).map((k) => [k, props.current[k] === '**********' ? '' : (props.current[k] ?? '')]),
+    ),
   );
   return (
     <form

@@ -85,7 +85,10 @@ export function RunsList({ factory }: { factory: string }) {
             }
             if (f.pipeline && f.pipeline.toLowerCase() !== r.pipelineName.toLowerCase()) return cur;
             if (f.status && f.status !== r.status) return cur;
-            return [r, ...cur.map((x) => (x.runGroupId === r.runGroupId && r.isLatest ? { ...x, isLatest: false } : x))];
+            return [
+              r,
+              ...cur.map((x) => (x.runGroupId === r.runGroupId && r.isLatest ? { ...x, isLatest: false } : x)),
+            ];
           });
         },
         setLive,
@@ -105,7 +108,9 @@ export function RunsList({ factory }: { factory: string }) {
       groups.get(r.runGroupId)!.push(r);
     }
     return order.flatMap((g) => {
-      const list = groups.get(g)!.sort((a, b) => (b.runStart ?? b.lastUpdated).localeCompare(a.runStart ?? a.lastUpdated));
+      const list = groups
+        .get(g)!
+        .sort((a, b) => (b.runStart ?? b.lastUpdated).localeCompare(a.runStart ?? a.lastUpdated));
       return list.map((r, i) => ({ run: r, nested: i > 0, groupSize: list.length }));
     });
   }, [runs]);
@@ -150,7 +155,8 @@ export function RunsList({ factory }: { factory: string }) {
           </select>
         </label>
         <label className="check">
-          <input type="checkbox" checked={latestOnly} onChange={(e) => setLatestOnly(e.target.checked)} /> Latest of each rerun group
+          <input type="checkbox" checked={latestOnly} onChange={(e) => setLatestOnly(e.target.checked)} /> Latest of
+          each rerun group
         </label>
       </form>
       {error && (
@@ -177,15 +183,27 @@ export function RunsList({ factory }: { factory: string }) {
             {grouped.map(({ run: r, nested }) => (
               <tr key={r.runId} className={nested ? 'nested' : ''} data-run-id={r.runId}>
                 <td>
-                  {nested && <span aria-hidden="true" className="tree">└ </span>}
+                  {nested && (
+                    <span aria-hidden="true" className="tree">
+                      └{' '}
+                    </span>
+                  )}
                   <a href={`#/runs/${r.runId}`}>{r.pipelineName}</a>
                 </td>
                 <td>
                   <StatusBadge status={r.status} />
                 </td>
                 <td>{formatTime(r.runStart)}</td>
-                <td>{formatDuration(r.durationInMs ?? (r.runStart && !r.runEnd ? Date.now() - Date.parse(r.runStart) : undefined))}</td>
-                <td>{r.invokedBy.invokedByType === 'PipelineActivity' ? `${r.invokedBy.pipelineName} › ${r.invokedBy.name}` : r.invokedBy.name}</td>
+                <td>
+                  {formatDuration(
+                    r.durationInMs ?? (r.runStart && !r.runEnd ? Date.now() - Date.parse(r.runStart) : undefined),
+                  )}
+                </td>
+                <td>
+                  {r.invokedBy.invokedByType === 'PipelineActivity'
+                    ? `${r.invokedBy.pipelineName} › ${r.invokedBy.name}`
+                    : r.invokedBy.name}
+                </td>
                 <td className="params">
                   {Object.entries(r.parameters)
                     .map(([k, v]) => `${k}=${v}`)

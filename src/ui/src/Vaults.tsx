@@ -57,7 +57,11 @@ export function Vaults({ selected }: { selected: string | null }) {
       <div className="vault-layout">
         <nav aria-label="Vaults" className="vault-list">
           {vaults.map((v) => (
-            <a key={v.name} href={`#/vaults/${encodeURIComponent(v.name)}`} aria-current={v === vault ? 'page' : undefined}>
+            <a
+              key={v.name}
+              href={`#/vaults/${encodeURIComponent(v.name)}`}
+              aria-current={v === vault ? 'page' : undefined}
+            >
               {v.name}
             </a>
           ))}
@@ -75,7 +79,8 @@ function VaultDetail({ vault }: { vault: VaultInfo }) {
       <h2>
         {vault.name}{' '}
         <span className="muted">
-          {vault.enableRbacAuthorization ? 'Azure RBAC' : 'access policies'} · soft delete {vault.enableSoftDelete ? `${vault.softDeleteRetentionInDays} days` : 'off'}
+          {vault.enableRbacAuthorization ? 'Azure RBAC' : 'access policies'} · soft delete{' '}
+          {vault.enableSoftDelete ? `${vault.softDeleteRetentionInDays} days` : 'off'}
           {vault.enablePurgeProtection ? ' · purge protection' : ''}
         </span>
       </h2>
@@ -106,10 +111,17 @@ function Secrets({ vault }: { vault: string }) {
       .catch((e: Error) => setError(e.message));
   }, [vault]);
   const reveal = (name: string, version: string) =>
-    call<{ value: string }>('POST', `${BASE}/${encodeURIComponent(vault)}/secrets/${encodeURIComponent(name)}/reveal`, { version })
+    call<{ value: string }>('POST', `${BASE}/${encodeURIComponent(vault)}/secrets/${encodeURIComponent(name)}/reveal`, {
+      version,
+    })
       .then((r) => setRevealed((m) => ({ ...m, [`${name}/${version}`]: r.value })))
       .catch((e: Error) => setError(e.message));
-  if (error) return <p role="alert" className="error-box">{error}</p>;
+  if (error)
+    return (
+      <p role="alert" className="error-box">
+        {error}
+      </p>
+    );
   if (!secrets) return <p aria-busy="true">Loading secrets…</p>;
   if (!secrets.length) return <p className="muted">This vault holds no secrets.</p>;
   return (
@@ -139,9 +151,18 @@ function Secrets({ vault }: { vault: string }) {
                 <td>{s.contentType ?? '—'}</td>
                 <td>{unix(s.attributes.updated)}</td>
                 <td>{unix(s.attributes.exp)}</td>
-                <td className="params">{Object.entries(s.tags).map(([k, v]) => `${k}=${v}`).join(', ') || '—'}</td>
+                <td className="params">
+                  {Object.entries(s.tags)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(', ') || '—'}
+                </td>
                 <td>
-                  <button type="button" className="link" aria-expanded={open === s.name} onClick={() => setOpen(open === s.name ? null : s.name)}>
+                  <button
+                    type="button"
+                    className="link"
+                    aria-expanded={open === s.name}
+                    onClick={() => setOpen(open === s.name ? null : s.name)}
+                  >
                     {s.versions.length} version{s.versions.length === 1 ? '' : 's'}
                   </button>
                 </td>
@@ -149,12 +170,20 @@ function Secrets({ vault }: { vault: string }) {
                   {revealed[key] !== undefined ? (
                     <span className="revealed">
                       <code>{revealed[key]}</code>{' '}
-                      <button type="button" className="link" onClick={() => setRevealed(({ [key]: _, ...rest }) => rest)}>
+                      <button
+                        type="button"
+                        className="link"
+                        onClick={() => setRevealed(({ [key]: _, ...rest }) => rest)}
+                      >
                         Hide
                       </button>
                     </span>
                   ) : (
-                    <button type="button" onClick={() => void reveal(s.name, s.version)} title="Reads the value; the read is audited">
+                    <button
+                      type="button"
+                      onClick={() => void reveal(s.name, s.version)}
+                      title="Reads the value; the read is audited"
+                    >
                       Reveal (audited)
                     </button>
                   )}
@@ -170,7 +199,11 @@ function Secrets({ vault }: { vault: string }) {
                     <td>{v.contentType ?? '—'}</td>
                     <td>{unix(v.attributes.created)}</td>
                     <td>{unix(v.attributes.exp)}</td>
-                    <td className="params">{Object.entries(v.tags).map(([k, x]) => `${k}=${x}`).join(', ') || '—'}</td>
+                    <td className="params">
+                      {Object.entries(v.tags)
+                        .map(([k, x]) => `${k}=${x}`)
+                        .join(', ') || '—'}
+                    </td>
                     <td colSpan={2} />
                   </tr>
                 ))}
@@ -183,8 +216,10 @@ function Secrets({ vault }: { vault: string }) {
 }
 
 function Policies({ vault }: { vault: VaultInfo }) {
-  if (vault.enableRbacAuthorization) return <p className="muted">This vault uses Azure RBAC: see `pipevault role assignment list`.</p>;
-  if (!vault.accessPolicies.length) return <p className="muted">No access policies: only the admin may read this vault.</p>;
+  if (vault.enableRbacAuthorization)
+    return <p className="muted">This vault uses Azure RBAC: see `pipevault role assignment list`.</p>;
+  if (!vault.accessPolicies.length)
+    return <p className="muted">No access policies: only the admin may read this vault.</p>;
   return (
     <table className="runs">
       <thead>
@@ -217,7 +252,12 @@ function Audit({ vault }: { vault: string }) {
       .then((r) => setRecords(r.value))
       .catch((e: Error) => setError(e.message));
   }, [vault]);
-  if (error) return <p role="alert" className="error-box">{error}</p>;
+  if (error)
+    return (
+      <p role="alert" className="error-box">
+        {error}
+      </p>
+    );
   if (!records) return <p aria-busy="true">Loading the audit log…</p>;
   return (
     <table className="runs">
@@ -241,7 +281,11 @@ function Audit({ vault }: { vault: string }) {
               <code>{(r.principal.appId ?? r.principal.objectId ?? '—').slice(0, 8)}</code>
             </td>
             <td>
-              <span className={`badge s-${r.result === 'Success' ? 'Succeeded' : r.result === 'Denied' ? 'Failed' : 'Cancelled'}`}>{r.result}</span>
+              <span
+                className={`badge s-${r.result === 'Success' ? 'Succeeded' : r.result === 'Denied' ? 'Failed' : 'Cancelled'}`}
+              >
+                {r.result}
+              </span>
             </td>
             <td>{r.clientAddress ?? '—'}</td>
           </tr>

@@ -34,7 +34,12 @@ export function VirtualList<T>(props: {
     >
       <div style={{ height: items.length * rowHeight, position: 'relative' }}>
         {items.slice(first, last).map((it, i) => (
-          <div key={first + i} role="listitem" className="vrow" style={{ position: 'absolute', top: (first + i) * rowHeight, height: rowHeight, left: 0, right: 0 }}>
+          <div
+            key={first + i}
+            role="listitem"
+            className="vrow"
+            style={{ position: 'absolute', top: (first + i) * rowHeight, height: rowHeight, left: 0, right: 0 }}
+          >
             {props.render(it, first + i)}
           </div>
         ))}

@@ -112,19 +112,40 @@ export const factoryPath = (f: string) =>
   `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.DataFactory/factories/${encodeURIComponent(f)}`;
 
 export const api = {
-  factories: () => call<{ value: { name: string }[] }>('GET', `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.DataFactory/factories?${V}`),
+  factories: () =>
+    call<{ value: { name: string }[] }>(
+      'GET',
+      `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.DataFactory/factories?${V}`,
+    ),
   pipelines: (f: string) => call<{ value: PipelineResource[] }>('GET', `${factoryPath(f)}/pipelines?${V}`),
-  pipeline: (f: string, name: string) => call<PipelineResource>('GET', `${factoryPath(f)}/pipelines/${encodeURIComponent(name)}?${V}`),
+  pipeline: (f: string, name: string) =>
+    call<PipelineResource>('GET', `${factoryPath(f)}/pipelines/${encodeURIComponent(name)}?${V}`),
   run: (f: string, id: string) => call<PipelineRun>('GET', `${factoryPath(f)}/pipelineruns/${id}?${V}`),
   queryRuns: (f: string, body: Record<string, unknown>) =>
-    call<{ value: PipelineRun[]; continuationToken?: string }>('POST', `${factoryPath(f)}/queryPipelineRuns?${V}`, body),
+    call<{ value: PipelineRun[]; continuationToken?: string }>(
+      'POST',
+      `${factoryPath(f)}/queryPipelineRuns?${V}`,
+      body,
+    ),
   queryActivities: (f: string, id: string, body: Record<string, unknown>) =>
-    call<{ value: ActivityRun[]; continuationToken?: string }>('POST', `${factoryPath(f)}/pipelineruns/${id}/queryActivityruns?${V}`, body),
+    call<{ value: ActivityRun[]; continuationToken?: string }>(
+      'POST',
+      `${factoryPath(f)}/pipelineruns/${id}/queryActivityruns?${V}`,
+      body,
+    ),
   summary: (f: string, id: string) =>
-    call<{ run: PipelineRun; activities: SummaryRow[]; total: number }>('GET', `${factoryPath(f)}/pipelineruns/${id}/activitySummary?${V}`),
+    call<{ run: PipelineRun; activities: SummaryRow[]; total: number }>(
+      'GET',
+      `${factoryPath(f)}/pipelineruns/${id}/activitySummary?${V}`,
+    ),
   createRun: (f: string, pipeline: string, params: Record<string, unknown>, query = '') =>
-    call<{ runId: string }>('POST', `${factoryPath(f)}/pipelines/${encodeURIComponent(pipeline)}/createRun?${V}${query}`, params),
-  cancel: (f: string, id: string) => call<void>('POST', `${factoryPath(f)}/pipelineruns/${id}/cancel?${V}&isRecursive=true`),
+    call<{ runId: string }>(
+      'POST',
+      `${factoryPath(f)}/pipelines/${encodeURIComponent(pipeline)}/createRun?${V}${query}`,
+      params,
+    ),
+  cancel: (f: string, id: string) =>
+    call<void>('POST', `${factoryPath(f)}/pipelineruns/${id}/cancel?${V}&isRecursive=true`),
 };
 
 /** The whole time range ADF's query needs, wide enough for "everything". */
@@ -135,20 +156,28 @@ export function timeWindow(sinceMs: number | null): { lastUpdatedAfter: string; 
   };
 }
 
-export type LiveEvent = { type: 'pipelineRun'; run: PipelineRun } | { type: 'activityRuns'; runId: string; changed: number };
+export type LiveEvent =
+  { type: 'pipelineRun'; run: PipelineRun } | { type: 'activityRuns'; runId: string; changed: number };
 
 /**
  * Server-sent events over fetch (EventSource cannot send headers): reconnects after a drop.
  * Returns a function that stops listening.
  */
-export function subscribe(factory: string, onEvent: (e: LiveEvent) => void, onState?: (live: boolean) => void): () => void {
+export function subscribe(
+  factory: string,
+  onEvent: (e: LiveEvent) => void,
+  onState?: (live: boolean) => void,
+): () => void {
   let stopped = false;
   let ctl: AbortController | null = null;
   const loop = async () => {
     while (!stopped) {
       ctl = new AbortController();
       try {
-        const res = await fetch(`/pipevault/adf/events?factory=${encodeURIComponent(factory)}`, { headers: authHeaders(), signal: ctl.signal });
+        const res = await fetch(`/pipevault/adf/events?factory=${encodeURIComponent(factory)}`, {
+          headers: authHeaders(),
+          signal: ctl.signal,
+        });
         if (!res.ok || !res.body) throw new Error(String(res.status));
         onState?.(true);
         const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -170,7 +199,8 @@ export function subscribe(factory: string, onEvent: (e: LiveEvent) => void, onSt
             if (!data) continue;
             const payload = JSON.parse(data) as Record<string, unknown>;
             if (event === 'pipelineRun') onEvent({ type: 'pipelineRun', run: payload as unknown as PipelineRun });
-            else if (event === 'activityRuns') onEvent({ type: 'activityRuns', runId: String(payload.runId), changed: Number(payload.changed) });
+            else if (event === 'activityRuns')
+              onEvent({ type: 'activityRuns', runId: String(payload.runId), changed: Number(payload.changed) });
           }
         }
       } catch {

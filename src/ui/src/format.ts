@@ -12,7 +12,13 @@ export function formatDuration(ms: number | undefined | null): string {
 export function formatTime(iso: string | undefined | null): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return d.toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 export const STATUS_LABEL: Record<string, string> = {
