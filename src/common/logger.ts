@@ -1,5 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
-import type { Masker } from './masking.js';
+import { processSecrets, type Masker } from './masking.js';
 import { maskingStreamWrite } from './masking-log.js';
 
 export type { Logger };
@@ -32,7 +32,10 @@ export const REDACT_PATHS = [
 export interface LoggerOptions {
   level?: string;
   destination?: DestinationStream;
-  /** Masks every line with these secrets (src/common/masking.ts), whatever field they arrive in. */
+  /**
+   * Masks every line with these secrets (src/common/masking.ts), whatever field they arrive in. Default: the
+   * process's root registry, which every run registry made with `processSecrets.child()` feeds.
+   */
   secrets?: Masker;
 }
 
@@ -42,7 +45,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       level: opts.level ?? process.env.PIPEVAULT_LOG_LEVEL ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       base: undefined,
-      ...(opts.secrets ? { hooks: { streamWrite: maskingStreamWrite(opts.secrets) } } : {}),
+      hooks: { streamWrite: maskingStreamWrite(opts.secrets ?? processSecrets) },
     },
     opts.destination,
   );

@@ -331,3 +331,11 @@ export function combineMaskers(...maskers: Masker[]): Masker {
     maskJson: <T>(value: T) => maskers.reduce((v, m) => m.maskJson(v), value),
   };
 }
+
+/**
+ * The process's root registry. Every run registry made as `processSecrets.child()` registers into it, and
+ * `createLogger` masks every line with it by default, so a secret any run of this process obtained never
+ * reaches a log line, whichever logger, run or factory wrote it. (Registrations are never removed: a secret
+ * stays a secret.)
+ */
+export const processSecrets = new SecretRegistry();

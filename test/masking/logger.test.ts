@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { createLogger } from '../../src/common/logger.js';
-import { SECRET_MARKER, SecretRegistry } from '../../src/common/masking.js';
+import { processSecrets, SECRET_MARKER, SecretRegistry } from '../../src/common/masking.js';
 import { maskingDestination } from '../../src/common/masking-log.js';
 
 const CANARY = 'canary-Zq7#x"y/\\z+é';
@@ -58,5 +58,14 @@ describe('log masking', () => {
     logger.info({ anything: CANARY });
     assert.ok(!leaks(lines));
     assert.match(lines[0], /"anything":"\*{10}"/);
+  });
+
+  it('by default a logger masks with the process registry, which every run registry made from it feeds', () => {
+    const { lines, destination } = capture();
+    const logger = createLogger({ destination });
+    const runSecrets = processSecrets.child();
+    runSecrets.register('process-wide-canary-42');
+    logger.info({ detail: 'seen process-wide-canary-42 here' }, 'hello');
+    assert.match(lines[0], /"detail":"seen \*{10} here"/);
   });
 });

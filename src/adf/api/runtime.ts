@@ -1,7 +1,7 @@
 import type { Clock } from '../../common/clock.js';
 import type { IdGenerator } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
-import { SecretRegistry } from '../../common/masking.js';
+import { processSecrets, SecretRegistry } from '../../common/masking.js';
 import type { ActivityRunRecord, PipelineRunRecord } from '../../storage/runs-records.js';
 import type { RunsStore } from '../../storage/runs-store.js';
 import type { ActivityServices } from '../activities/types.js';
@@ -49,7 +49,7 @@ export class FactoryRuntime {
   constructor(o: FactoryRuntimeOptions) {
     this.pipelines = new Map(o.factory.pipelines);
     this.globals = globalValues(o.factory);
-    this.secrets = o.secrets ?? new SecretRegistry();
+    this.secrets = o.secrets ?? processSecrets.child();
     const built = o.built;
     this.closeServices = built?.close;
     this.engine = new Engine({
@@ -70,7 +70,8 @@ export class FactoryRuntime {
 
   /** Builds the activity services first (they may need the factory's identity), then the runtime. */
   static async create(o: FactoryRuntimeOptions & { servicesFor?: ServicesFor }): Promise<FactoryRuntime> {
-    const secrets = new SecretRegistry();
+    // A child of the process's registry, so the server's log masks what this factory's runs obtained.
+    const secrets = processSecrets.child();
     const built = await o.servicesFor?.({ factory: o.factory, registerSecret: (v) => secrets.register(v) });
     return new FactoryRuntime({ ...o, built, secrets });
   }

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { badInput, unknownPipeline } from '../../common/catalogue.js';
 import { offsetClock, systemClock, type Clock } from '../../common/clock.js';
 import { silentLogger } from '../../common/logger.js';
-import { SecretRegistry } from '../../common/masking.js';
+import { processSecrets } from '../../common/masking.js';
 import { Engine } from '../../adf/engine/engine.js';
 import { parseParameterText } from '../../adf/engine/parameters.js';
 import { loadFactorySync, readJsonFile, type Pipeline } from '../../adf/model/index.js';
@@ -140,7 +140,7 @@ async function runCommand(path: string, opts: RunOptions): Promise<number> {
   const live = format === 'table' && process.stdout.isTTY ? new LiveView(process.stdout, clock) : undefined;
   // Vaults, identities and outbound HTTP need a pipevault server: one in-process on an ephemeral loopback port
   // (its own temporary data dir), with the workspace applied. Every secret a run obtains is masked in records.
-  const secrets = new SecretRegistry();
+  const secrets = processSecrets.child();
   const embedded = factoryNeedsServer(factory, workspace) ? await startEmbeddedServer() : undefined;
   const session = embedded
     ? await openFactorySession({
