@@ -197,6 +197,31 @@ describe('Until', () => {
     assert.equal(r.statusOf('Loop'), 'Succeeded');
   });
 
+  test("Until's expression reads the outputs of its body's activities from the last iteration", async () => {
+    const r = await runPipeline(env, [
+      pipeline(
+        'until-body',
+        [
+          act('Loop', 'Until', {
+            expression: expr("@equals(activity('Count').output.value, '3')"),
+            activities: [
+              act('Add', 'AppendVariable', { variableName: 'n', value: 1 }),
+              act(
+                'Count',
+                'SetVariable',
+                { variableName: 'c', value: expr("@string(length(variables('n')))") },
+                dep('Add'),
+              ),
+            ],
+          }),
+        ],
+        { variables: { n: { type: 'Array' }, c: { type: 'String' } } },
+      ),
+    ]);
+    assert.equal(r.statusOf('Loop'), 'Succeeded');
+    assert.equal(r.activityRuns.filter((a) => a.activityName === 'Count').length, 3);
+  });
+
   test('Until times out after its timeout with ActivityTimedOut', async () => {
     const r = await runPipeline(env, [
       pipeline('until-timeout', [

@@ -49,7 +49,10 @@ describe('crash safety', () => {
       assert.equal(before?.status, 'InProgress', 'the killed run was left InProgress');
       const partial = await store.listActivityRuns(runId);
       assert.ok(partial.length > 2000, 'records written before the kill survived');
-      assert.ok(partial.every((a) => a.activityName && a.activityRunId && a.status), 'every surviving record is whole');
+      assert.ok(
+        partial.every((a) => a.activityName && a.activityRunId && a.status),
+        'every surviving record is whole',
+      );
       await store.close();
     } finally {
       await database.close();

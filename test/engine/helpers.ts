@@ -51,6 +51,10 @@ export class VirtualTimers implements Timers {
           this.pumping = false;
           return;
         }
+        // Busy while other immediates or timers (store flushes, their event-loop yields) are pending: only a
+        // process with nothing left to do lets virtual time jump.
+        const busy = process.getActiveResourcesInfo().some((r) => r === 'Immediate' || r === 'Timeout');
+        if (busy) return step(0);
         if (idle < 3) return step(idle + 1);
         this.waiters.sort((a, b) => a.at - b.at || a.seq - b.seq);
         const w = this.waiters.shift()!;
@@ -95,8 +99,12 @@ export async function openEnv(): Promise<TestEnv> {
   };
 }
 
-export function pipeline(name: string, activities: Activity[], extra: Partial<Pipeline['properties']> = {}): Pipeline {
-  return { name, properties: { activities, ...extra } };
+/**
+ * A pipeline as real JSON writes it: `extra` is loose on purpose (lower-case parameter types, `Boolean`
+ * variables), as the engine must accept.
+ */
+export function pipeline(name: string, activities: Activity[], extra: Record<string, unknown> = {}): Pipeline {
+  return { name, properties: { activities, ...extra } } as Pipeline;
 }
 
 /** A small activity factory for tests: `act('A', 'Wait', {waitTimeInSeconds: 1}, dep('B'))`. */

@@ -39,6 +39,8 @@ export interface ScopeOutcome {
   status: 'Succeeded' | 'Failed' | 'Cancelled';
   /** The failed activities that decided a Failed outcome, in the order they were evaluated. */
   failures: { activityName: string; error: ActivityRunError | null }[];
+  /** What the scope's activities ended with, for expressions evaluated after it (Until's condition). */
+  states?: ReadonlyMap<string, { output?: unknown; status?: string; error?: unknown }>;
 }
 
 export interface ScopeOptions {
@@ -47,6 +49,10 @@ export interface ScopeOptions {
   hasItem?: boolean;
   /** The iteration number (0-based) recorded on inner activity runs of loops. */
   iteration?: number;
+  /** For `runActivities`: return the scope's final activity states in the outcome. */
+  keepStates?: boolean;
+  /** For `evaluate`: activities visible to `activity()` in addition to this one's (a finished scope's states). */
+  activities?: ScopeOutcome['states'];
 }
 
 export interface ChildRunRequest {

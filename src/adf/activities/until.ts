@@ -33,9 +33,10 @@ export const until: ActivityDefinition = {
     const start = ctx.clock.now();
     let last: ScopeOutcome = { status: 'Succeeded', failures: [] };
     for (let i = 0; ; i++) {
-      last = await ctx.runActivities(body, { iteration: i });
+      last = await ctx.runActivities(body, { iteration: i, keepStates: true });
       if (last.status === 'Cancelled') break;
-      const done = ctx.evaluate(ctx.typeProperties.expression);
+      // The condition may read the body's activities (`activity('X').output` of this iteration).
+      const done = ctx.evaluate(ctx.typeProperties.expression, { activities: last.states });
       if (typeof done !== 'boolean') {
         throw invalidActivityProperty(
           ctx.activityName,

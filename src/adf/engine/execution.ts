@@ -53,6 +53,8 @@ interface Frame {
   parentActivityRunId: string | null;
   /** Built on first use; see RunExecution.expressionContext. */
   ctx?: EvaluationContext;
+  /** Hand the final states back in the outcome (the caller evaluates expressions against them). */
+  keepStates?: boolean;
 }
 
 interface ActivityPlan {
@@ -258,13 +260,15 @@ export class RunExecution {
       await Promise.all(all);
     }
     const verdict = leafRuleOn(shape, (n) => statuses.get(n));
-    if (verdict.status === 'Succeeded') return SUCCEEDED;
+    if (verdict.status === 'Succeeded')
+      return frame.keepStates ? { status: 'Succeeded', failures: [], states: frame.states } : SUCCEEDED;
     return {
       status: verdict.status,
       failures: verdict.failed.map((n) => ({
         activityName: n,
         error: (frame.states.get(n)?.error as ActivityRunError) ?? null,
       })),
+      ...(frame.keepStates ? { states: frame.states } : {}),
     };
   }
 
@@ -580,6 +584,7 @@ export class RunExecution {
       hasItem,
       iteration: opts.iteration ?? null,
       parentActivityRunId: activityRunId,
+      keepStates: opts.keepStates,
     });
   }
 }
@@ -665,13 +670,19 @@ class ActivityCtx implements ActivityContext {
   }
 
   evaluate(value: unknown, extra?: ScopeOptions): unknown {
-    if (extra && ('item' in extra || extra.hasItem !== undefined)) {
-      const c = Object.create(this.expressionContext) as EvaluationContext;
+    if (!extra) return evaluateValue(value, this.expressionContext);
+    const base = this.expressionContext;
+    const c = Object.create(base) as EvaluationContext;
+    if ('item' in extra || extra.hasItem !== undefined) {
       c.item = extra.item;
       c.hasItem = extra.hasItem ?? true;
-      return evaluateValue(value, c);
     }
-    return evaluateValue(value, this.expressionContext);
+    const inner = extra.activities;
+    if (inner) {
+      const outer = base.activities as (name: string) => ActivityState | undefined;
+      c.activities = (name: string) => (inner.get(name) as ActivityState | undefined) ?? outer(name);
+    }
+    return evaluateValue(value, c);
   }
 
   setReturnValue(value: Record<string, unknown>): void {
