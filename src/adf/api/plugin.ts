@@ -61,7 +61,13 @@ export async function adfApiPlugin(app: FastifyInstance, opts: AdfApiPluginOptio
         .code(err.status)
         .send({ error: { code: 'InternalServerError', message: 'Internal error; see the server log.' } });
     }
-    if (err.status === 401) reply.header('www-authenticate', 'Bearer authorization_uri="", error="invalid_token"');
+    // as ARM: the challenge names the authority to get a token from (the monitor's sign-in form uses it)
+    if (err.status === 401) {
+      reply.header(
+        'www-authenticate',
+        `Bearer authorization_uri="${opts.identity.authority(req.host)}", error="invalid_token"`,
+      );
+    }
     return reply.code(err.status).send(err.toArm());
   });
 

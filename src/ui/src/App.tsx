@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api } from './api.js';
+import { api, onSignInNeeded, setToken, signIn } from './api.js';
 import { RunsList } from './RunsList.js';
 import { RunView } from './RunView.js';
 import { Vaults } from './Vaults.js';
@@ -24,6 +24,11 @@ export function App() {
       .factories()
       .then((r) => setFactories(r.value.map((f) => f.name)))
       .catch(() => undefined);
+  }, []);
+  const [authority, setAuthority] = useState<string | null>(null);
+  useEffect(() => {
+    onSignInNeeded((a) => setAuthority(a));
+    return () => onSignInNeeded(null);
   }, []);
   const runMatch = /^#\/runs\/([0-9a-f-]+)/i.exec(route);
   const vaultMatch = /^#\/vaults(?:\/([^/]+))?/.exec(route);
@@ -65,6 +70,7 @@ export function App() {
           </select>
         </label>
       </header>
+      {authority && <SignIn authority={authority} />}
       <main id="main">
         {vaultMatch ? (
           <Vaults selected={vaultMatch[1] ? decodeURIComponent(vaultMatch[1]) : null} />
@@ -74,6 +80,61 @@ export function App() {
           <RunsList factory={factory} />
         )}
       </main>
+    </div>
+  );
+}
+
+/** Off loopback: a principal's client credentials (app ID and secret) get a token for this server. */
+function SignIn({ authority }: { authority: string }) {
+  const [clientId, setClientId] = useState('');
+  const [secret, setSecret] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div className="signin-backdrop">
+      <form
+        className="signin"
+        aria-labelledby="signin-title"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setToken(null);
+          signIn(authority, clientId.trim(), secret)
+            .then(() => location.reload())
+            .catch((err: Error) => setError(err.message));
+        }}
+      >
+        <h1 id="signin-title">Sign in to pipevault</h1>
+        <p className="muted">
+          This server is not on a loopback address: sign in with a principal (pipevault identity sp create).
+        </p>
+        <label>
+          Application (client) ID
+          <input
+            type="text"
+            value={clientId}
+            onChange={(e) => setClientId(e.target.value)}
+            autoComplete="username"
+            required
+          />
+        </label>
+        <label>
+          Client secret
+          <input
+            type="password"
+            value={secret}
+            onChange={(e) => setSecret(e.target.value)}
+            autoComplete="current-password"
+            required
+          />
+        </label>
+        {error && (
+          <p role="alert" className="error-box">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary">
+          Sign in
+        </button>
+      </form>
     </div>
   );
 }

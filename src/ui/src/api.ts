@@ -89,6 +89,36 @@ export function setToken(t: string | null): void {
   else sessionStorage.removeItem('pipevault.token');
 }
 
+/**
+ * Off loopback the server asks for a token: its challenge names the authority (`https://host/{tenant}`), where
+ * a principal's client credentials buy one for this server's own URL.
+ */
+type SignInListener = (authority: string) => void;
+let onSignIn: SignInListener | null = null;
+export function onSignInNeeded(l: SignInListener | null): void {
+  onSignIn = l;
+}
+function signInNeeded(challenge: string | null): void {
+  const m = /authorization_uri="([^"]+)"/.exec(challenge ?? '');
+  if (m && onSignIn) onSignIn(m[1]);
+}
+
+export async function signIn(authority: string, clientId: string, clientSecret: string): Promise<void> {
+  const res = await fetch(`${authority}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      scope: `${location.origin}/.default`,
+    }).toString(),
+  });
+  const json = (await res.json().catch(() => ({}))) as { access_token?: string; error_description?: string };
+  if (!res.ok || !json.access_token) throw new Error(json.error_description ?? `Sign-in failed (${res.status})`);
+  setToken(json.access_token);
+}
+
 export function authHeaders(): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : { 'x-pipevault-ui': '1' };
 }
@@ -101,6 +131,7 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   });
   const text = await res.text();
   const json = text ? (JSON.parse(text) as unknown) : undefined;
+  if (res.status === 401) signInNeeded(res.headers.get('www-authenticate'));
   if (!res.ok) {
     const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
     throw new ApiError(res.status, e?.code ?? String(res.status), e?.message ?? res.statusText);
