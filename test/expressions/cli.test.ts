@@ -14,6 +14,13 @@ function pv(args: string[], input?: string) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+/** stdout of a run that must succeed; a failure shows stderr (dist/ is shared: a concurrent rebuild shows here). */
+function ok(args: string[]): string {
+  const r = pv(args);
+  assert.equal(r.code, 0, `pipevault expr ${args.join(' ')} failed: ${r.err}`);
+  return r.out;
+}
+
 function ctxFile(json: string): string {
   const p = join(tmp, `ctx-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(p, json);
@@ -32,22 +39,22 @@ function assertBadInput(r: ReturnType<typeof pv>, message: RegExp): void {
 describe('pipevault expr', () => {
   it('prints the JSON result of one template', () => {
     assert.deepEqual(pv(["@concat('a', 'b')"]), { code: 0, out: '"ab"\n', err: '' });
-    assert.equal(pv(['@add(1, 2)']).out, '3\n');
-    assert.equal(pv(['@mul(1.5, 2)']).out, '3.0\n');
-    assert.equal(pv(['parameters']).out, '"parameters"\n');
-    assert.equal(pv(['@{add(1, 2)}']).out, '"3"\n');
-    assert.equal(pv(['@@x']).out, '"@x"\n');
-    assert.equal(pv(['@json(\'{"a":[1,null]}\')']).out, '{"a":[1,null]}\n');
+    assert.equal(ok(['@add(1, 2)']), '3\n');
+    assert.equal(ok(['@mul(1.5, 2)']), '3.0\n');
+    assert.equal(ok(['parameters']), '"parameters"\n');
+    assert.equal(ok(['@{add(1, 2)}']), '"3"\n');
+    assert.equal(ok(['@@x']), '"@x"\n');
+    assert.equal(ok(['@json(\'{"a":[1,null]}\')']), '{"a":[1,null]}\n');
   });
 
   it('prints integers beyond 2^53 with all their digits, also when they come from the context', () => {
-    assert.equal(pv(["@ticks('2023-11-24T12:11:54.753132')"]).out, '638364247147531320\n');
+    assert.equal(ok(["@ticks('2023-11-24T12:11:54.753132')"]), '638364247147531320\n');
     const ctx = ctxFile('{"parameters": {"big": 9007199254740993, "max": 9223372036854775807, "f": 2.0}}');
-    assert.equal(pv(['@pipeline().parameters.big', '--context', ctx]).out, '9007199254740993\n');
-    assert.equal(pv(['@add(pipeline().parameters.big, 2)', '--context', ctx]).out, '9007199254740995\n');
-    assert.equal(pv(['@pipeline().parameters.max', '--context', ctx]).out, '9223372036854775807\n');
+    assert.equal(ok(['@pipeline().parameters.big', '--context', ctx]), '9007199254740993\n');
+    assert.equal(ok(['@add(pipeline().parameters.big, 2)', '--context', ctx]), '9007199254740995\n');
+    assert.equal(ok(['@pipeline().parameters.max', '--context', ctx]), '9223372036854775807\n');
     assert.equal(
-      pv(['@pipeline().parameters', '--context', ctx]).out,
+      ok(['@pipeline().parameters', '--context', ctx]),
       '{"big":9007199254740993,"max":9223372036854775807,"f":2.0}\n',
     );
   });
