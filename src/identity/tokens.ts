@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload, type JWTHeaderParameters } from 'jose';
+import { SignJWT, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Clock } from '../common/clock.js';
 import { invalidAccessToken } from '../common/catalogue.js';
 import type { SigningKeys } from './signing-keys.js';
@@ -122,9 +122,8 @@ export class TokenService {
 
   private async verifyFresh(token: string, now: number): Promise<CachedToken> {
     let payload: JWTPayload;
-    let header: JWTHeaderParameters;
     try {
-      ({ payload, protectedHeader: header } = await jwtVerify(
+      ({ payload } = await jwtVerify(
         token,
         async (h) => {
           const key = h.kid ? await this.opts.keys.verificationKey(h.kid) : undefined;
@@ -141,7 +140,6 @@ export class TokenService {
     } catch (e) {
       throw invalidAccessToken(reasonOf(e));
     }
-    void header;
     const tid = payload.tid;
     if (tid !== this.opts.tenantId)
       throw invalidAccessToken(`the token's tenant is not this server's tenant ${this.opts.tenantId}`);
