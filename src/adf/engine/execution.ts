@@ -285,7 +285,11 @@ export class RunExecution {
     }
     const deps = a.dependsOn;
     if (deps?.length) {
-      const ups = await Promise.all(deps.map((d) => start(byName.get(d.activity) as Activity)));
+      // One upstream (a chain) is the common case: no array and no Promise.all for it.
+      const ups =
+        deps.length === 1
+          ? [await start(byName.get(deps[0].activity) as Activity)]
+          : await Promise.all(deps.map((d) => start(byName.get(d.activity) as Activity)));
       if (this.signal.aborted) return 'Cancelled';
       if (!dependenciesMet(deps, ups)) {
         frame.states.set(a.name, { status: 'Skipped' });
