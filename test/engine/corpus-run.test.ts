@@ -121,7 +121,8 @@ test(
         const run = await h.done;
         watchdog.abort();
         clearTimeout(spinning);
-        plain.has(p.name) ? outcome.plain++ : outcome.mocked++;
+        if (plain.has(p.name)) outcome.plain++;
+        else outcome.mocked++;
         assert.ok(['Succeeded', 'Failed', 'Cancelled'].includes(run.status), `${p.name}: ${run.status}`);
         if (run.status === 'Succeeded') outcome.succeeded++;
         else if (run.status === 'Failed') outcome.failed++;
