@@ -54,7 +54,12 @@ export const kvSecretVersionNotFound = (name: string, version: string) =>
   });
 
 export const kvDeletedSecretNotFound = (name: string) =>
-  new PipevaultError({ code: 'SecretNotFound', message: `Deleted Secret not found: ${name}`, status: 404, exitCode: 1 });
+  new PipevaultError({
+    code: 'SecretNotFound',
+    message: `Deleted Secret not found: ${name}`,
+    status: 404,
+    exitCode: 1,
+  });
 
 export const kvSecretDisabled = (operation: string) =>
   new PipevaultError({
@@ -210,7 +215,12 @@ export const pipelineThrottled = (pipeline: string) =>
   });
 
 export const runNotFound = (runId: string) =>
-  new PipevaultError({ code: 'PipelineRunNotFound', message: `Pipeline run '${runId}' not found.`, status: 404, exitCode: 2 });
+  new PipevaultError({
+    code: 'PipelineRunNotFound',
+    message: `Pipeline run '${runId}' not found.`,
+    status: 404,
+    exitCode: 2,
+  });
 
 export const unsupportedActivity = (activity: string, type: string, pipeline: string) =>
   new PipevaultError({
@@ -445,7 +455,8 @@ export const rerunNotPossible = (runId: string, reason: string) =>
 export const armMissingApiVersion = () =>
   new PipevaultError({
     code: 'MissingApiVersionParameter',
-    message: "The api-version query parameter (?api-version=) is required for all requests. Use api-version '2018-06-01'.",
+    message:
+      "The api-version query parameter (?api-version=) is required for all requests. Use api-version '2018-06-01'.",
     status: 400,
     exitCode: 2,
   });

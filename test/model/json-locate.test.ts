@@ -27,7 +27,8 @@ test('jsonPath and parsePath round-trip, quoting what is not an identifier', () 
 
 test('locateFindings: adds positions where the file can be read, reading each file once', () => {
   let reads = 0;
-  const out = locateFindings(
+  type Finding = { file: string; path: string; rule: string; reason: string; line?: number; column?: number };
+  const out = locateFindings<Finding>(
     [
       { file: 'f', path: '$.name', rule: 'r', reason: 'x' },
       { file: 'f', path: '$.properties', rule: 'r', reason: 'y' },

@@ -9,4 +9,10 @@ import { runSecureParameters0301 } from './0301_run_secure_parameters.js';
  * Every migration, in the order it runs. Each concern adds its own files and one line here:
  * 00xx storage and identity, 01xx Key Vault, 02xx ADF runs, 03xx ADF factories (management API). Never edit a migration that has shipped; add one.
  */
-export const migrations: readonly Migration[] = [identity0001, keyvault0100, runs0200, factories0300, runSecureParameters0301];
+export const migrations: readonly Migration[] = [
+  identity0001,
+  keyvault0100,
+  runs0200,
+  factories0300,
+  runSecureParameters0301,
+];
