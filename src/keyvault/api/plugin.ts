@@ -43,14 +43,23 @@ export interface KeyVault {
 }
 
 /** The Key Vault services over one database, for the plugin and for in-process callers (workspace loading). */
+// One Key Vault per database: the vault-settings cache lives in the instance, so every path that changes a
+// vault (data plane, management routes, the monitor, workspace application) must share it for a write to be
+// visible to the next read.
+const instances = new WeakMap<object, KeyVault>();
+
 export function createKeyVault(deps: Pick<KeyVaultDeps, 'store' | 'barrier' | 'identity' | 'clock' | 'ids'>): KeyVault {
+  const hit = instances.get(deps.store);
+  if (hit) return hit;
   const store = new KeyVaultStore(deps.store.db);
   const clock = deps.clock ?? systemClock;
-  return {
+  const kv: KeyVault = {
     vaults: new VaultService({ store, clock, tenantId: deps.identity.tenantId }),
     secrets: new SecretService({ store, clock, ids: deps.ids ?? randomIds, barrier: deps.barrier }),
     audit: new AuditLog({ store, clock }),
   };
+  instances.set(deps.store, kv);
+  return kv;
 }
 
 /**
