@@ -244,6 +244,10 @@ export function PipelineGraph(props: {
               type: i.container ? 'container' : 'activity',
               position: { x: c.x ?? 0, y: c.y ?? 0 },
               ...(parent ? { parentId: parent, extent: 'parent' as const } : {}),
+              // Fixed dimensions from the layout: React Flow shows a node only once it has dimensions, and
+              // waiting for its ResizeObserver left nodes hidden after live re-renders.
+              width: c.width,
+              height: c.height,
               style: { width: c.width, height: c.height },
               data: { ...i, selected: false, onSelect: props.onSelect },
               draggable: false,
