@@ -399,25 +399,21 @@ export class KeyVaultStore {
   }
 
   /** One page of live secrets (latest versions), by name, after `afterKey`. */
-  async listLatest(vault: string, afterKey: string | null, limit: number): Promise<SecretViewRow[]> {
-    let q = this.db
-      .selectFrom('kv_secrets as s')
-      .innerJoin('kv_secret_versions as v', (j) =>
-        j
-          .onRef('v.vault', '=', 's.vault')
-          .onRef('v.name_key', '=', 's.name_key')
-          .onRef('v.version', '=', 's.latest_version'),
-      )
-      .select(VIEW_COLUMNS)
-      .where('s.vault', '=', vault)
-      .where('s.deleted_s', 'is', null);
-    if (afterKey !== null) q = q.where('s.name_key', '>', afterKey);
-    const rows = await q.orderBy('s.name_key').limit(limit).execute();
-    return rows.map(toView);
+  listLatest(vault: string, afterKey: string | null, limit: number): Promise<SecretViewRow[]> {
+    return this.listPage({ vault, deleted: false, afterKey, limit });
   }
 
   /** One page of soft-deleted secrets (latest versions), by name, after `afterKey`. */
-  async listDeleted(vault: string, afterKey: string | null, limit: number): Promise<SecretViewRow[]> {
+  listDeleted(vault: string, afterKey: string | null, limit: number): Promise<SecretViewRow[]> {
+    return this.listPage({ vault, deleted: true, afterKey, limit });
+  }
+
+  private async listPage(o: {
+    vault: string;
+    deleted: boolean;
+    afterKey: string | null;
+    limit: number;
+  }): Promise<SecretViewRow[]> {
     let q = this.db
       .selectFrom('kv_secrets as s')
       .innerJoin('kv_secret_versions as v', (j) =>
@@ -427,10 +423,10 @@ export class KeyVaultStore {
           .onRef('v.version', '=', 's.latest_version'),
       )
       .select(VIEW_COLUMNS)
-      .where('s.vault', '=', vault)
-      .where('s.deleted_s', 'is not', null);
-    if (afterKey !== null) q = q.where('s.name_key', '>', afterKey);
-    const rows = await q.orderBy('s.name_key').limit(limit).execute();
+      .where('s.vault', '=', o.vault)
+      .where('s.deleted_s', o.deleted ? 'is not' : 'is', null);
+    if (o.afterKey !== null) q = q.where('s.name_key', '>', o.afterKey);
+    const rows = await q.orderBy('s.name_key').limit(o.limit).execute();
     return rows.map(toView);
   }
 
