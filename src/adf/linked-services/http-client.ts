@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import {
   outboundHostNotAllowed,
   outboundRequestFailed,
@@ -101,11 +101,15 @@ export class RunHttpClient implements OutboundHttp {
   private readonly hosts: Map<string, string>;
   private readonly maxBytes: number;
   private readonly knownVaults = new Set<string>();
+  private readonly trusted: SecureContext;
 
   constructor(private readonly o: RunHttpClientOptions) {
     const maxSockets = o.maxSockets ?? 256;
     const common = { keepAlive: true, maxSockets, scheduling: 'lifo' as const };
-    this.secure = new HttpsAgent({ ...common, ca: [...rootCertificates, o.server.ca] });
+    // One TLS context for every connection. Given as `ca`, the ~150 system CAs would be parsed again for each
+    // new socket, and the agent would build its pool key from their whole text on every request and release.
+    this.trusted = createSecureContext({ ca: [...rootCertificates, o.server.ca] });
+    this.secure = new HttpsAgent({ ...common, secureContext: this.trusted });
     this.insecure = new HttpsAgent({ ...common, rejectUnauthorized: false });
     this.plain = new HttpAgent(common);
     this.hosts = new Map(Object.entries(o.hosts ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
