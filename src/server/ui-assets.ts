@@ -5,7 +5,8 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * Serves the monitor (src/ui, built by Vite into dist/ui) at `/`. Assets have content-hashed names and are
- * cached for a year; index.html is never cached. A strict Content-Security-Policy: the page talks only to
+ * cached for a year; index.html is never cached. Text assets are sent brotli- or gzip-compressed when the
+ * client accepts it, from the `.br` / `.gz` files the build wrote beside them. A strict Content-Security-Policy: the page talks only to
  * this server.
  */
 const TYPES: Record<string, string> = {
@@ -32,6 +33,26 @@ export function uiDir(): string | undefined {
 const NOT_BUILT = `<!doctype html><html lang="en"><meta charset="utf-8"><title>pipevault</title>
 <body style="font-family:system-ui;padding:2rem"><h1>pipevault</h1><p>The monitor is not built. Run <code>npm run build</code> (or <code>npm ci</code>) and restart the server.</p></body></html>`;
 
+const ENCODINGS = [
+  { name: 'br', suffix: '.br' },
+  { name: 'gzip', suffix: '.gz' },
+] as const;
+
+/** The best precompressed variant the client accepts (q=0 refuses one), or undefined for the file itself. */
+function pickEncoding(acceptEncoding: string, file: string): (typeof ENCODINGS)[number] | undefined {
+  const accepted = new Map<string, number>();
+  for (const part of acceptEncoding.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    if (!name) continue;
+    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)).find(Boolean);
+    accepted.set(name, q ? Number(q[1]) : 1);
+  }
+  return ENCODINGS.find((e) => {
+    const q = accepted.get(e.name) ?? (accepted.has('*') ? accepted.get('*')! : 0);
+    return q > 0 && existsSync(`${file}${e.suffix}`);
+  });
+}
+
 export async function uiAssetsPlugin(app: FastifyInstance): Promise<void> {
   const dir = uiDir();
   const index = dir ? readFileSync(join(dir, 'index.html'), 'utf8') : NOT_BUILT;
@@ -51,10 +72,15 @@ export async function uiAssetsPlugin(app: FastifyInstance): Promise<void> {
     if (!file || !file.startsWith(join(dir as string, 'assets')) || !existsSync(file) || !statSync(file).isFile()) {
       return reply.code(404).header('content-type', 'text/plain').send('Not found');
     }
-    return reply
+    reply
       .header('content-type', TYPES[extname(file)] ?? 'application/octet-stream')
       .header('cache-control', 'public, max-age=31536000, immutable')
       .header('x-content-type-options', 'nosniff')
-      .send(readFileSync(file));
+      .header('vary', 'accept-encoding');
+    const encoding = pickEncoding(String(req.headers['accept-encoding'] ?? ''), file);
+    if (encoding) {
+      return reply.header('content-encoding', encoding.name).send(readFileSync(`${file}${encoding.suffix}`));
+    }
+    return reply.send(readFileSync(file));
   });
 }

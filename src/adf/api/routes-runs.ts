@@ -173,4 +173,12 @@ export function registerRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const run = await service.getRun(factoryName, runId);
     return { run: pipelineRunView(run), ...(await service.activitySummary(run)) };
   });
+
+  // pipevault extension for the monitor: the run's pipeline laid out as a graph (one node per activity of the
+  // definition), computed once per definition on the server so the page paints it without a layout engine
+  app.get(`${F}/pipelineruns/:runId/graph`, async (req) => {
+    const { factoryName, runId } = req.params as P;
+    await allow(req, 'read', 'pipelineruns/read');
+    return service.runGraph(await service.getRun(factoryName, runId));
+  });
 }

@@ -19,6 +19,7 @@ import { RunsStore } from '../../storage/runs-store.js';
 import { planRecovery, recoveryParameters } from '../engine/rerun.js';
 import type { LoadedFactory } from '../model/types.js';
 import { assembleFactory, candidateProblems, describeProblems, type CandidateResource } from './factory-model.js';
+import { GraphLayouts, type PipelineGraphLayout } from './graph-layout.js';
 import { FactoryRuntime, type ServicesFor } from './runtime.js';
 import { summarizeActivityRuns, type ActivitySummaryRow } from './summary.js';
 
@@ -63,6 +64,7 @@ export class AdfService {
   private readonly listeners = new Set<(c: RunChange) => void>();
   private readonly secureParameters?: RunSecureParameters;
   private readonly summaries = new Map<string, { activities: ActivitySummaryRow[]; total: number }>();
+  private readonly layouts = new GraphLayouts();
 
   private constructor(o: AdfServiceOptions, runs: RunsStore) {
     this.o = o;
@@ -186,6 +188,8 @@ export class AdfService {
     }
     const out = await this.factories.putResources(f.name, items);
     await this.refresh(f.name, model);
+    // the monitor's graph of a pipeline is laid out ahead of its first run being opened
+    for (const r of out) if (r.kind === 'pipelines') void this.pipelineGraph(r).catch(() => undefined);
     return out;
   }
 
@@ -303,6 +307,17 @@ export class AdfService {
     return s;
   }
 
+  /** The monitor's laid-out graph of the pipeline a run ran (its current definition). */
+  async runGraph(run: PipelineRunRecord): Promise<PipelineGraphLayout & { pipelineName: string }> {
+    const p = await this.getResource(run.factoryName, 'pipelines', run.pipelineName);
+    return { pipelineName: p.name, ...(await this.pipelineGraph(p)) };
+  }
+
+  private pipelineGraph(p: FactoryResourceRecord): Promise<PipelineGraphLayout> {
+    const acts = (p.properties as { activities?: unknown }).activities;
+    return this.layouts.layout(Array.isArray(acts) ? (acts as Parameters<GraphLayouts['layout']>[0]) : []);
+  }
+
   /** Waits for a run to end (tests, `pipevault run`). */
   async waitForRun(factory: string, runId: string): Promise<PipelineRunRecord> {
     const r = await this.getRun(factory, runId);
@@ -310,6 +325,7 @@ export class AdfService {
   }
 
   async close(): Promise<void> {
+    await this.layouts.close();
     for (const rt of this.runtimes.values()) {
       const r = await rt.catch(() => undefined);
       if (!r) continue;

@@ -4,6 +4,7 @@ import {
   subscribe,
   timeWindow,
   type ActivityRun,
+  type GraphLayout,
   type PipelineResource,
   type PipelineRun,
   type SummaryRow,
@@ -15,6 +16,8 @@ import { JsonView } from './JsonView.js';
 import { StatusBadge } from './StatusBadge.js';
 import { VirtualList } from './VirtualList.js';
 
+// the first page fills a screen or two of the list (it comes with the page); later pages are larger
+const FIRST_PAGE = 100;
 const PAGE = 500;
 const ENDED = new Set(['Succeeded', 'Failed', 'Cancelled']);
 
@@ -24,6 +27,8 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
   const [rows, setRows] = useState<SummaryRow[]>([]);
   const [total, setTotal] = useState(0);
   const [pipeline, setPipeline] = useState<PipelineResource | null>(null);
+  const [graph, setGraph] = useState<GraphLayout | null>(null);
+  const [graphError, setGraphError] = useState<string | null>(null);
   const [acts, setActs] = useState<ActivityRun[]>([]);
   const [token, setToken] = useState<string | undefined>();
   const [selectedPath, setSelectedPath] = useState<string | null>(null);
@@ -44,19 +49,26 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
   }, [factory, runId]);
 
   const loadFirstPage = useCallback(async () => {
-    const r = await api.queryActivities(factory, runId, { ...timeWindow(null), pageSize: PAGE });
+    const r = await api.queryActivities(factory, runId, { ...timeWindow(null), pageSize: FIRST_PAGE });
     setActs(r.value);
     setToken(r.continuationToken);
   }, [factory, runId]);
 
   useEffect(() => {
     setRun(null);
+    setGraph(null);
+    setGraphError(null);
     setRows([]);
     setActs([]);
     setDetail(null);
     setSelectedPath(null);
     setError(null);
-    // the run record is small and comes first, so the page has its header while the summary is computed
+    // every request of the page starts at once: the run record (small, so the page has its header while the
+    // summary is computed), the summary, the first page of activity runs and the graph (laid out on the server)
+    api
+      .graph(factory, runId)
+      .then(setGraph)
+      .catch((e: Error) => setGraphError(e.message));
     api
       .run(factory, runId)
       .then((r) => {
@@ -137,7 +149,7 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
     }
   };
 
-  const topLevel = useMemo(() => new Set((pipeline?.properties.activities ?? []).map((a) => a.name)), [pipeline]);
+  const topLevel = useMemo(() => new Set((graph?.nodes ?? []).filter((n) => !n.parent).map((n) => n.id)), [graph]);
   const selectedTop = selectedPath && topLevel.has(selectedPath) ? selectedPath : null;
 
   if (error && !run) {
@@ -272,9 +284,9 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
       <div className="split">
         <div className="views">
           {tab === 'graph' ? (
-            pipeline ? (
+            graph ? (
               <PipelineGraph
-                activities={pipeline.properties.activities}
+                layout={graph}
                 rows={rows}
                 ended={ended}
                 recovery={recovery}
@@ -282,7 +294,7 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
                 onSelect={selectPath}
               />
             ) : (
-              <div className="graph placeholder">Loading pipeline…</div>
+              <div className="graph placeholder">{graphError ?? 'Loading the pipeline graph…'}</div>
             )
           ) : (
             <Gantt

@@ -67,6 +67,24 @@ export interface Activity {
   state?: string;
 }
 
+/** The run's pipeline laid out on the server (one node per activity of the definition). */
+export interface GraphLayout {
+  pipelineName: string;
+  nodes: {
+    id: string;
+    name: string;
+    type: string;
+    branch: string;
+    container: boolean;
+    parent?: string;
+    x: number;
+    y: number;
+    width: number;
+    height: number;
+  }[];
+  edges: { id: string; source: string; target: string; conditions: string[] }[];
+}
+
 export interface PipelineResource {
   name: string;
   properties: { activities: Activity[]; parameters?: Record<string, { type: string; defaultValue?: unknown }> };
@@ -169,6 +187,7 @@ export const api = {
       'GET',
       `${factoryPath(f)}/pipelineruns/${id}/activitySummary?${V}`,
     ),
+  graph: (f: string, id: string) => call<GraphLayout>('GET', `${factoryPath(f)}/pipelineruns/${id}/graph?${V}`),
   createRun: (f: string, pipeline: string, params: Record<string, unknown>, query = '') =>
     call<{ runId: string }>(
       'POST',
