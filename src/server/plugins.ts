@@ -3,7 +3,7 @@ import { registerAdfApi } from '../adf/api/index.js';
 import { identityPlugin } from '../identity/plugin.js';
 import { keyVaultPlugin } from '../keyvault/api/plugin.js';
 import type { ServerDeps } from './deps.js';
-import { loadFactoryFolders, serverServicesFor } from './run-services.js';
+import { loadFactoryFolders, publishRoutes, serverServicesFor } from './run-services.js';
 import { uiAssetsPlugin } from './ui-assets.js';
 
 /**
@@ -32,6 +32,7 @@ export async function registerServicePlugins(
     loose: deps.config.loose,
     servicesFor: serverServicesFor(deps),
   });
+  await app.register(publishRoutes(deps));
   await app.register(uiAssetsPlugin);
 }
 

@@ -6,6 +6,7 @@ import type { ActivityRunRecord, PipelineRunRecord } from '../../storage/runs-re
 import type { RunsStore } from '../../storage/runs-store.js';
 import type { ActivityServices } from '../activities/types.js';
 import { Engine } from '../engine/engine.js';
+import type { MockMap } from '../engine/mocks.js';
 import type { LoadedFactory, Pipeline } from '../model/types.js';
 
 /**
@@ -18,6 +19,8 @@ import type { LoadedFactory, Pipeline } from '../model/types.js';
 /** Builds the activity services (HTTP, tokens, linked services) for a factory; supplied by the composition root. */
 export interface BuiltServices {
   services: ActivityServices;
+  /** The factory's activity mocks (a published workspace's `mocks`); read by the engine on each activity. */
+  mocks?: MockMap;
   close?: () => Promise<void>;
 }
 export type ServicesFor = (opts: {
@@ -61,6 +64,7 @@ export class FactoryRuntime {
       ids: o.ids,
       logger: o.logger,
       services: built?.services,
+      mocks: built?.mocks,
       maskRecord: (v) => (this.secrets.size ? this.secrets.maskJson(v) : v),
       secrets: this.secrets,
       onPipelineRun: o.onPipelineRun,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { badInput, unknownPipeline } from '../../common/catalogue.js';
 import { offsetClock, systemClock, type Clock } from '../../common/clock.js';
 import { silentLogger } from '../../common/logger.js';
@@ -9,12 +9,14 @@ import { processSecrets } from '../../common/masking.js';
 import { Engine } from '../../adf/engine/engine.js';
 import { parseParameterText } from '../../adf/engine/parameters.js';
 import { loadFactorySync, readJsonFile, type Pipeline } from '../../adf/model/index.js';
+import type { LoadedFactory } from '../../adf/model/types.js';
 import { parseJsonText } from '../../adf/model/json-file.js';
-import { loadWorkspace } from '../../adf/model/workspace/load.js';
+import { loadWorkspace, type Workspace } from '../../adf/model/workspace/load.js';
 import { loadMocksFile } from '../../adf/model/workspace/mocks.js';
 import { openDatabase } from '../../storage/database.js';
 import { RunsStore, type ActivityRunRecord, type PipelineRunRecord } from '../../storage/runs-store.js';
 import { factoryNeedsServer, openFactorySession, startEmbeddedServer } from '../../server/factory-session.js';
+import { runOnServer } from '../client/remote-run.js';
 
 interface RunOptions {
   pipeline?: string;
@@ -28,6 +30,10 @@ interface RunOptions {
   allowEgress?: boolean;
   json?: boolean;
   output?: string;
+  dataDir?: string;
+  endpoint?: string;
+  adminCredential?: string;
+  ca?: string;
 }
 
 /** The `--json` document: a run, its activity runs (loops once per iteration) and its child runs, recursively. */
@@ -76,11 +82,24 @@ export function register(program: Command): void {
       'activity mocks {"Activity" | "Pipeline/Activity": {status, output, error}}; added to pipevault.json\'s mocks',
     )
     .option('--allow-egress', 'let activities call hosts that are neither local nor mapped in pipevault.json')
+    .option(
+      '--data-dir <dir>',
+      "publish the folder into this data dir's server (the live one its server.json names, else one started for the command) and run there",
+    )
+    .option(
+      '--endpoint <url>',
+      'publish the folder into this remote pipevault server (https://host:port) and run there',
+    )
+    .addOption(
+      new Option('--admin-credential <file>', 'admin credential file for --endpoint').env('PIPEVAULT_ADMIN_CREDENTIAL'),
+    )
+    .option('--ca <file>', 'CA certificate (PEM) to trust for --endpoint')
     .option('-o, --output <format>', 'json or table', 'table')
     .option('--json', 'print {run, activityRuns, childRuns} as JSON (same as -o json)')
     .addHelpText(
       'after',
-      '\nRuns embedded on a temporary data dir; nothing is left behind.\n' +
+      '\nRuns embedded on a temporary data dir; nothing is left behind. With --data-dir or --endpoint the folder is\n' +
+        'published into that server (its pipevault.json applied as start --factory does) and run there.\n' +
         'Exit codes: 0 the run Succeeded, 1 it Failed or was Cancelled, 2 bad input (unknown pipeline, missing\n' +
         'parameter, invalid JSON, unreadable path). Details: docs/running-pipelines.md.',
     )
@@ -133,6 +152,10 @@ async function runCommand(path: string, opts: RunOptions): Promise<number> {
     if (eq <= 0) throw badInput(`'${kv}' is not NAME=VALUE`, '--param');
     const name = kv.slice(0, eq);
     parameters[name] = parseParameterText(pipeline, name, kv.slice(eq + 1));
+  }
+
+  if (opts.dataDir !== undefined || opts.endpoint !== undefined) {
+    return remoteRun({ opts, format, factory, workspace, pipelineName: pipeline.name, parameters });
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'pipevault-run-'));
@@ -219,6 +242,87 @@ async function runCommand(path: string, opts: RunOptions): Promise<number> {
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * `--data-dir` / `--endpoint`: publish and run on that server (src/cli/client/remote-run.ts). What only an
+ * embedded engine can take (a fixed clock, a trigger, per-run global parameters) is refused: ADF's createRun
+ * carries parameters only.
+ */
+async function remoteRun(o: {
+  opts: RunOptions;
+  format: string;
+  factory: LoadedFactory;
+  workspace: Workspace | undefined;
+  pipelineName: string;
+  parameters: Record<string, unknown>;
+}): Promise<number> {
+  const { opts } = o;
+  for (const [flag, v] of [
+    ['--now', opts.now],
+    ['--trigger', opts.trigger],
+    ['--global-parameters', opts.globalParameters],
+  ] as const) {
+    if (v !== undefined)
+      throw badInput(
+        'runs on a server take parameters only (ADF createRun); use it without --data-dir/--endpoint',
+        flag,
+      );
+  }
+  if (opts.dataDir !== undefined && opts.endpoint !== undefined)
+    throw badInput('--data-dir and --endpoint exclude each other', '--endpoint');
+  // What the CLI itself could print is masked with the workspace's values too, not only by the server.
+  const secrets = processSecrets.child();
+  for (const v of workspaceSecretValues(o.workspace)) secrets.register(v);
+  const live = o.format === 'table' && process.stdout.isTTY ? new LiveView(process.stdout, systemClock) : undefined;
+  let cancel: (() => Promise<void>) | undefined;
+  const onSignal = () => void cancel?.().catch(() => undefined);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  live?.start();
+  try {
+    const doc = secrets.maskJson(
+      await runOnServer({
+        connection: {
+          ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+          ...(opts.endpoint !== undefined ? { endpoint: opts.endpoint } : {}),
+          ...(opts.adminCredential !== undefined ? { adminCredential: opts.adminCredential } : {}),
+          ...(opts.ca !== undefined ? { ca: opts.ca } : {}),
+        },
+        factory: o.factory,
+        workspace: o.workspace,
+        ...(opts.mocks ? { mocks: loadMocksFile(opts.mocks) } : {}),
+        allowEgress: Boolean(opts.allowEgress),
+        pipelineName: o.pipelineName,
+        parameters: o.parameters,
+        onStarted: (c) => (cancel = c),
+        ...(live
+          ? {
+              onActivityRun: (r: ActivityRunRecord) => live.activity(r),
+              onPipelineRun: (r: PipelineRunRecord) => live.pipeline(r),
+            }
+          : {}),
+      }),
+    ) as RunDocument;
+    live?.stop();
+    if (o.format === 'json') process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    else if (!live) process.stdout.write(summary(doc));
+    else process.stdout.write(finalLine(doc.run));
+    return doc.run.status === 'Succeeded' ? 0 : 1;
+  } finally {
+    live?.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function workspaceSecretValues(ws: Workspace | undefined): string[] {
+  if (!ws) return [];
+  const out: string[] = [];
+  for (const v of Object.values(ws.vaults))
+    for (const s of Object.values(v.secrets)) for (const ver of s.versions) out.push(ver.value.reveal());
+  for (const p of Object.values(ws.principals)) if (p.secret) out.push(p.secret.reveal());
+  return out;
 }
 
 async function document(store: RunsStore, run: PipelineRunRecord): Promise<RunDocument> {
