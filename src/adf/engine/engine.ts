@@ -1,7 +1,7 @@
 import { pipelineThrottled, runInterrupted, runNotFound, unknownPipeline } from '../../common/catalogue.js';
 import { systemClock, type Clock } from '../../common/clock.js';
 import { toPipevaultError } from '../../common/errors.js';
-import { randomIds, type IdGenerator } from '../../common/ids.js';
+import type { IdGenerator } from '../../common/ids.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import type { SecretRegistry } from '../../common/masking.js';
 import type { ActivityRunRecord, InvokedBy, PipelineRunRecord, PipelineRunStatus } from '../../storage/runs-records.js';
@@ -14,6 +14,7 @@ import { RunExecution } from './execution.js';
 import type { MockMap } from './mocks.js';
 import { recordParameters, resolveParameters, secureParameterNames } from './parameters.js';
 import { ActivityRegistry } from './registry.js';
+import { timeOrderedIds } from './run-ids.js';
 import { planRecovery, supersede, type RecoveryPlan } from './rerun.js';
 import type { EngineServices } from './services.js';
 import { realTimers, type Timers } from './timers.js';
@@ -105,10 +106,11 @@ export class Engine {
     this.pipelines = opts.pipelines;
     this.globalParameters = opts.globalParameters ?? {};
     this.onPipelineRun = opts.onPipelineRun;
+    const clock = opts.clock ?? systemClock;
     this.svc = {
       store: opts.store,
-      clock: opts.clock ?? systemClock,
-      ids: opts.ids ?? randomIds,
+      clock,
+      ids: opts.ids ?? timeOrderedIds(clock),
       logger: opts.logger ?? silentLogger,
       timers: opts.timers ?? realTimers,
       registry: opts.registry ?? new ActivityRegistry(builtinActivities),

@@ -22,12 +22,13 @@ import type {
   ChildRunRequest,
   ScopeOptions,
   ScopeOutcome,
+  VariableAccess,
 } from '../activities/types.js';
 import type { ActivityState, EvaluationContext } from '../expressions/context.js';
 import type { Activity, Pipeline } from '../model/types.js';
-import { dependenciesMet, type BranchStatus } from './dependencies.js';
+import { entryMet, type BranchStatus } from './dependencies.js';
 import { compiledInput, evaluateValue, isExpressionError } from './expr.js';
-import { leafRuleOn, scopeShape } from './leaf-rule.js';
+import { leafRuleOn, scopeShape, type ScopeShape } from './leaf-rule.js';
 import { findMock, type ActivityMock } from './mocks.js';
 import { parseTimeSpan } from '../model/timespan.js';
 import type { EngineServices } from './services.js';
@@ -115,15 +116,36 @@ function checkScope(activities: readonly Activity[]): string | null {
 
 const SUCCEEDED: ScopeOutcome = Object.freeze({ status: 'Succeeded', failures: [] }) as unknown as ScopeOutcome;
 
-const dependencyFree = new WeakMap<readonly Activity[], boolean>();
+/**
+ * A scope's dependency graph by position, computed once per activity list (a loop body runs it many times):
+ * which activities each one waits for (parallel to its `dependsOn`), which wait for it, and the leaves.
+ */
+interface ScopePlan {
+  shape: ScopeShape;
+  upstream: (readonly number[] | null)[];
+  downstream: number[][];
+  leaves: number[];
+}
 
-function hasDependencies(activities: readonly Activity[]): boolean {
-  let free = dependencyFree.get(activities);
-  if (free === undefined) {
-    free = activities.every((a) => !a.dependsOn?.length);
-    dependencyFree.set(activities, free);
-  }
-  return !free;
+const scopePlans = new WeakMap<readonly Activity[], ScopePlan>();
+
+function scopePlan(activities: readonly Activity[]): ScopePlan {
+  let plan = scopePlans.get(activities);
+  if (plan) return plan;
+  const shape = scopeShape(activities);
+  const index = new Map<string, number>();
+  activities.forEach((a, i) => index.set(a.name, i));
+  const downstream: number[][] = activities.map(() => []);
+  const upstream = activities.map((a, i) => {
+    if (!a.dependsOn?.length) return null;
+    // checkScope has made sure every dependsOn names an activity of this scope.
+    const ups = a.dependsOn.map((d) => index.get(d.activity) as number);
+    for (const u of ups) downstream[u].push(i);
+    return ups;
+  });
+  plan = { shape, upstream, downstream, leaves: shape.leaves.map((n) => index.get(n) as number) };
+  scopePlans.set(activities, plan);
+  return plan;
 }
 
 function toActivityError(e: unknown, target: string): ActivityRunError {
@@ -185,7 +207,7 @@ export class RunExecution {
   }
 
   /** Runs the pipeline's activities; the verdict follows the leaf rule. */
-  run(): Promise<ScopeOutcome> {
+  async run(): Promise<ScopeOutcome> {
     return this.runScope(this.pipeline.properties.activities ?? [], {
       states: new Map(),
       hasItem: false,
@@ -216,7 +238,11 @@ export class RunExecution {
     return ctx;
   }
 
-  async runScope(activities: readonly Activity[], frame: Frame): Promise<ScopeOutcome> {
+  /**
+   * Runs a scope. Activities that finish synchronously (SetVariable, AppendVariable, Filter…) complete without
+   * a promise, so a scope of them returns its outcome directly; anything asynchronous makes it a promise.
+   */
+  runScope(activities: readonly Activity[], frame: Frame): ScopeOutcome | Promise<ScopeOutcome> {
     const problem = checkScope(activities);
     if (problem) {
       const first = activities[0]?.name ?? '(none)';
@@ -230,73 +256,26 @@ export class RunExecution {
         ],
       };
     }
-    const shape = scopeShape(activities);
-    const byName = shape.byName;
-    const statuses = new Map<string, BranchStatus>();
-    if (!hasDependencies(activities)) {
-      // No dependsOn in this scope: everything starts at once, no promise bookkeeping per name needed.
-      const all: Promise<void>[] = [];
-      for (const a of activities) {
-        const r = this.signal.aborted ? Promise.resolve<BranchStatus>('Cancelled') : this.runActivity(a, frame);
-        all.push(r.then((st) => void statuses.set(a.name, st)));
-      }
-      if (all.length === 1) await all[0];
-      else await Promise.all(all);
-    } else {
-      const promises = new Map<string, Promise<BranchStatus>>();
-      const start = (a: Activity): Promise<BranchStatus> => {
-        let p = promises.get(a.name);
-        if (!p) {
-          p = this.runNode(a, byName, start, frame).then((st) => {
-            statuses.set(a.name, st);
-            return st;
-          });
-          promises.set(a.name, p);
-        }
-        return p;
-      };
-      const all: Promise<BranchStatus>[] = [];
-      for (const a of activities) all.push(start(a));
-      await Promise.all(all);
-    }
-    const verdict = leafRuleOn(shape, (n) => statuses.get(n));
-    if (verdict.status === 'Succeeded')
-      return frame.keepStates ? { status: 'Succeeded', failures: [], states: frame.states } : SUCCEEDED;
-    return {
-      status: verdict.status,
-      failures: verdict.failed.map((n) => ({
-        activityName: n,
-        error: (frame.states.get(n)?.error as ActivityRunError) ?? null,
-      })),
-      ...(frame.keepStates ? { states: frame.states } : {}),
-    };
+    return new ScopeRun(this, activities, scopePlan(activities), frame).run();
   }
 
-  private async runNode(
-    a: Activity,
-    byName: Map<string, Activity>,
-    start: (a: Activity) => Promise<BranchStatus>,
-    frame: Frame,
-  ): Promise<BranchStatus> {
+  /** Starts one activity of a scope once its upstreams ended: reused (rerun), Skipped, Cancelled or run. */
+  launch(a: Activity, frame: Frame, ups: readonly number[] | null, statuses: readonly (BranchStatus | undefined)[]) {
     const reused = frame.parent === undefined ? this.reuse?.get(a.name) : undefined;
     if (reused) {
       frame.states.set(a.name, reused);
       return reused.status;
     }
-    const deps = a.dependsOn;
-    if (deps?.length) {
-      // One upstream (a chain) is the common case: no array and no Promise.all for it.
-      const ups =
-        deps.length === 1
-          ? [await start(byName.get(deps[0].activity) as Activity)]
-          : await Promise.all(deps.map((d) => start(byName.get(d.activity) as Activity)));
-      if (this.signal.aborted) return 'Cancelled';
-      if (!dependenciesMet(deps, ups)) {
-        frame.states.set(a.name, { status: 'Skipped' });
-        return 'Skipped';
+    if (this.signal.aborted) return 'Cancelled';
+    if (ups) {
+      const deps = a.dependsOn as NonNullable<Activity['dependsOn']>;
+      for (let k = 0; k < ups.length; k++) {
+        if (!entryMet(deps[k], statuses[ups[k]] as BranchStatus)) {
+          frame.states.set(a.name, { status: 'Skipped' });
+          return 'Skipped';
+        }
       }
     }
-    if (this.signal.aborted) return 'Cancelled';
     return this.runActivity(a, frame);
   }
 
@@ -329,13 +308,14 @@ export class RunExecution {
     };
   }
 
-  private async record(r: ActivityRunRecord): Promise<void> {
+  /** Saves a record; returns a promise only when the store asks writers to wait for a flush. */
+  private record(r: ActivityRunRecord): Promise<void> | undefined {
     const s = this.services;
     // Masked whole: userProperties and anything else that may quote a secret, not only input/output/error.
     const shown = this.mask(r) as ActivityRunRecord;
     s.store.saveActivityRun(shown);
     s.onActivityRun?.(shown);
-    if (s.store.mustDrain) await s.store.flush();
+    return s.store.mustDrain ? s.store.flush() : undefined;
   }
 
   private mask(v: unknown): unknown {
@@ -396,59 +376,74 @@ export class RunExecution {
     return plan;
   }
 
-  private async runActivity(a: Activity, frame: Frame): Promise<BranchStatus> {
-    const clock = this.services.clock;
-    if (String(a.state ?? '').toLowerCase() === 'inactive') {
-      const markAs = (a.onInactiveMarkAs ?? 'Succeeded') as BranchStatus;
-      const now = clock.now();
-      const r = this.nextRecord(a, frame, this.services.ids.uuid(), now);
-      r.status = 'Inactive';
-      r.activityRunEnd = r.activityRunStart;
-      r.durationInMs = 0;
-      await this.record(r);
+  /** Runs an activity with its policy (retries); synchronous when the activity and its records are. */
+  runActivity(a: Activity, frame: Frame): BranchStatus | Promise<BranchStatus> {
+    if (a.state !== undefined && String(a.state).toLowerCase() === 'inactive') return this.runInactive(a, frame);
+    const plan = this.plan(a, frame);
+    const first = this.attempt(a, plan, frame, 0);
+    if (isPromise(first)) return first.then((at) => this.afterAttempt(a, plan, frame, at, 0));
+    return this.afterAttempt(a, plan, frame, first, 0);
+  }
+
+  private runInactive(a: Activity, frame: Frame): BranchStatus | Promise<BranchStatus> {
+    const markAs = (a.onInactiveMarkAs ?? 'Succeeded') as BranchStatus;
+    const now = this.services.clock.now();
+    const r = this.nextRecord(a, frame, this.services.ids.uuid(), now);
+    r.status = 'Inactive';
+    r.activityRunEnd = r.activityRunStart;
+    r.durationInMs = 0;
+    const done = (): BranchStatus => {
       // No output and no error: downstream references to its output fail, as in ADF.
       frame.states.set(a.name, { status: markAs });
       return markAs;
-    }
+    };
+    const pending = this.record(r);
+    return pending ? pending.then(done) : done();
+  }
 
-    const plan = this.plan(a, frame);
-    const { def, timeoutMs, retries, intervalS, policyError, secureInput, secureOutput } = plan;
+  private afterAttempt(
+    a: Activity,
+    plan: ActivityPlan,
+    frame: Frame,
+    at: Attempt,
+    n: number,
+  ): BranchStatus | Promise<BranchStatus> {
+    if (at.status === 'Failed' && n < plan.retries && !plan.policyError && plan.def)
+      return this.retry(a, plan, frame, at, n);
+    return this.settle(a, frame, at);
+  }
 
-    let attempt: Attempt = { status: 'Failed', output: undefined, error: null };
-    for (let n = 0; ; n++) {
-      attempt = await this.attempt(a, def, frame, { n, timeoutMs, secureInput, secureOutput, policyError });
-      if (attempt.status !== 'Failed' || n >= retries || policyError || !def) break;
+  /** Retries after `retryIntervalInSeconds`, until an attempt does not fail, retries run out, or cancellation. */
+  private async retry(a: Activity, plan: ActivityPlan, frame: Frame, last: Attempt, n: number): Promise<BranchStatus> {
+    let at = last;
+    for (;;) {
       try {
-        await this.services.timers.sleep(intervalS * 1000, this.signal);
+        await this.services.timers.sleep(plan.intervalS * 1000, this.signal);
       } catch {
         break;
       }
       if (this.signal.aborted) break;
+      at = await this.attempt(a, plan, frame, ++n);
+      if (at.status !== 'Failed' || n >= plan.retries) break;
     }
-    const status: BranchStatus = attempt.status === 'Cancelled' ? 'Cancelled' : attempt.status;
-    frame.states.set(a.name, { status, output: attempt.output, error: attempt.error ?? undefined });
-    return status;
+    return this.settle(a, frame, at);
   }
 
-  private async attempt(
-    a: Activity,
-    def: ActivityDefinition | undefined,
-    frame: Frame,
-    o: {
-      n: number;
-      timeoutMs: number;
-      secureInput: boolean;
-      secureOutput: boolean;
-      policyError: ActivityRunError | null;
-    },
-  ): Promise<Attempt> {
+  private settle(a: Activity, frame: Frame, at: Attempt): BranchStatus {
+    frame.states.set(a.name, { status: at.status, output: at.output, error: at.error ?? undefined });
+    return at.status;
+  }
+
+  /** One attempt: records the activity run and returns how it ended, without a promise when it is synchronous. */
+  private attempt(a: Activity, plan: ActivityPlan, frame: Frame, n: number): Attempt | Promise<Attempt> {
     const { clock, ids } = this.services;
+    const def = plan.def;
     const start = clock.now();
     const activityRunId = ids.uuid();
     const r = this.nextRecord(a, frame, activityRunId, start);
-    r.retryAttempt = o.n === 0 ? null : o.n;
-    r.secureInput = o.secureInput;
-    r.secureOutput = o.secureOutput;
+    r.retryAttempt = n === 0 ? null : n;
+    r.secureInput = plan.secureInput;
+    r.secureOutput = plan.secureOutput;
     const exprCtx = this.expressionContext(frame);
     if (a.userProperties?.length) {
       for (const up of a.userProperties) {
@@ -461,72 +456,115 @@ export class RunExecution {
       }
     }
 
-    let status: 'Succeeded' | 'Failed' | 'Cancelled' = 'Succeeded';
-    let output: unknown;
-    let error: ActivityRunError | null = null;
     let recordedInput: unknown = a.typeProperties ?? {};
     let input: Record<string, unknown> = {};
-    const compiled = def ? compiledInput(a, def.deferred) : undefined;
-
-    if (o.policyError) {
-      status = 'Failed';
-      error = o.policyError;
-    } else if (!def || !compiled) {
-      status = 'Failed';
-      error = unsupportedActivity(a.name, a.type, this.pipeline.name).toActivity(a.name);
-    } else {
-      try {
-        input = compiled.input(exprCtx) as Record<string, unknown>;
-        recordedInput = Object.keys(compiled.deferred).length ? { ...input, ...compiled.deferred } : input;
-      } catch (e) {
-        // A mocked activity's properties may reference what pipevault cannot evaluate (dataset() of a Copy);
-        // the mock replaces the activity, so its input is shown as written instead of failing the run.
-        if (!(def as MockDefinition).isMock) {
-          status = 'Failed';
-          error = toActivityError(e, a.name);
-        }
-      }
+    if (plan.policyError) return this.endAttempt(r, plan, start, 'Failed', undefined, plan.policyError, recordedInput);
+    if (!def) {
+      const error = unsupportedActivity(a.name, a.type, this.pipeline.name).toActivity(a.name);
+      return this.endAttempt(r, plan, start, 'Failed', undefined, error, recordedInput);
+    }
+    try {
+      const compiled = compiledInput(a, def.deferred);
+      input = compiled.input(exprCtx) as Record<string, unknown>;
+      recordedInput = compiled.hasDeferred ? { ...input, ...compiled.deferred } : input;
+    } catch (e) {
+      // A mocked activity's properties may reference what pipevault cannot evaluate (dataset() of a Copy);
+      // the mock replaces the activity, so its input is shown as written instead of failing the run.
+      if (!(def as MockDefinition).isMock)
+        return this.endAttempt(r, plan, start, 'Failed', undefined, toActivityError(e, a.name), recordedInput);
     }
 
-    if (status === 'Succeeded' && def) {
-      const ctx = this.activityContext(a, frame, activityRunId, input, exprCtx);
-      try {
-        const ret = def.execute(ctx);
-        let res: ActivityResult;
-        if (isPromise(ret)) {
-          // Still running: record it InProgress now (a synchronous activity is recorded once, when it ends).
-          r.input = o.secureInput ? SECURE_MARKER : recordedInput;
-          const shown = this.mask(r) as ActivityRunRecord;
-          this.services.store.saveActivityRun(shown);
-          this.services.onActivityRun?.(shown);
-          res = await this.guard(ret, a, ctx, o.timeoutMs);
-        } else res = ret;
-        if (res.input !== undefined) recordedInput = res.input;
-        output = res.output;
-        if (res.status === 'Failed') {
-          status = 'Failed';
-          error = res.error ? { ...res.error, target: res.error.target || a.name } : null;
-        }
-      } catch (e) {
-        status = this.signal.aborted ? 'Cancelled' : 'Failed';
-        error = status === 'Cancelled' ? activityCancelled(a.name).toActivity(a.name) : toActivityError(e, a.name);
-      } finally {
-        ctx.dispose();
-      }
+    const ctx = new ActivityCtx(this, a, frame, activityRunId, input, exprCtx, this.services, this.startChild);
+    let ret: ActivityResult | Promise<ActivityResult>;
+    try {
+      ret = def.execute(ctx);
+    } catch (e) {
+      ctx.dispose();
+      return this.endFailed(r, plan, start, a, e, recordedInput);
     }
+    if (isPromise(ret)) return this.attemptAsync(ret, r, plan, start, a, ctx, recordedInput);
+    ctx.dispose();
+    return this.endWith(r, plan, start, a, ret, recordedInput);
+  }
 
-    const end = clock.now();
+  /** An activity still running after `execute` returned: recorded InProgress now, raced against timeout. */
+  private async attemptAsync(
+    ret: Promise<ActivityResult>,
+    r: ActivityRunRecord,
+    plan: ActivityPlan,
+    start: number,
+    a: Activity,
+    ctx: ActivityCtx,
+    recordedInput: unknown,
+  ): Promise<Attempt> {
+    r.input = plan.secureInput ? SECURE_MARKER : recordedInput;
+    const shown = this.mask(r) as ActivityRunRecord;
+    this.services.store.saveActivityRun(shown);
+    this.services.onActivityRun?.(shown);
+    let res: ActivityResult;
+    try {
+      res = await this.guard(ret, a, ctx, plan.timeoutMs);
+    } catch (e) {
+      return this.endFailed(r, plan, start, a, e, recordedInput);
+    } finally {
+      ctx.dispose();
+    }
+    return this.endWith(r, plan, start, a, res, recordedInput);
+  }
+
+  private endWith(
+    r: ActivityRunRecord,
+    plan: ActivityPlan,
+    start: number,
+    a: Activity,
+    res: ActivityResult,
+    recordedInput: unknown,
+  ): Attempt | Promise<Attempt> {
+    const shownInput = res.input !== undefined ? res.input : recordedInput;
+    if (res.status === 'Failed') {
+      const error = res.error ? { ...res.error, target: res.error.target || a.name } : null;
+      return this.endAttempt(r, plan, start, 'Failed', res.output, error, shownInput);
+    }
+    return this.endAttempt(r, plan, start, 'Succeeded', res.output, null, shownInput);
+  }
+
+  private endFailed(
+    r: ActivityRunRecord,
+    plan: ActivityPlan,
+    start: number,
+    a: Activity,
+    e: unknown,
+    recordedInput: unknown,
+  ): Attempt | Promise<Attempt> {
+    if (this.signal.aborted) {
+      const error = activityCancelled(a.name).toActivity(a.name);
+      return this.endAttempt(r, plan, start, 'Cancelled', undefined, error, recordedInput);
+    }
+    return this.endAttempt(r, plan, start, 'Failed', undefined, toActivityError(e, a.name), recordedInput);
+  }
+
+  private endAttempt(
+    r: ActivityRunRecord,
+    plan: ActivityPlan,
+    start: number,
+    status: Attempt['status'],
+    output: unknown,
+    error: ActivityRunError | null,
+    recordedInput: unknown,
+  ): Attempt | Promise<Attempt> {
+    const end = this.services.clock.now();
     r.status = status as ActivityRunStatus;
-    r.activityRunEnd = new Date(end).toISOString();
+    r.activityRunEnd = end === start ? r.activityRunStart : new Date(end).toISOString();
     r.durationInMs = end - start;
     // Unmasked here: record() masks the whole record once (input, output, error, user properties).
-    r.input = o.secureInput ? SECURE_MARKER : recordedInput;
+    r.input = plan.secureInput ? SECURE_MARKER : recordedInput;
     // A secured output is a secret from now on: masked wherever a later activity shows it.
-    if (o.secureOutput && output !== undefined) this.services.secrets?.registerOutput(output);
-    r.output = output === undefined ? null : o.secureOutput ? SECURE_MARKER : output;
+    if (plan.secureOutput && output !== undefined) this.services.secrets?.registerOutput(output);
+    r.output = output === undefined ? null : plan.secureOutput ? SECURE_MARKER : output;
     r.error = error;
-    await this.record(r);
-    return { status, output, error };
+    const at: Attempt = { status, output, error };
+    const pending = this.record(r);
+    return pending ? pending.then(() => at) : at;
   }
 
   /** Races an asynchronous activity against its policy timeout and the run's cancellation. */
@@ -563,16 +601,6 @@ export class RunExecution {
     });
   }
 
-  private activityContext(
-    a: Activity,
-    frame: Frame,
-    activityRunId: string,
-    input: Record<string, unknown>,
-    exprCtx: EvaluationContext,
-  ): ActivityCtx {
-    return new ActivityCtx(this, a, frame, activityRunId, input, exprCtx, this.services, this.startChild);
-  }
-
   /** Used by ActivityCtx: a nested scope below `frame`. */
   runChildScope(
     activities: readonly Activity[],
@@ -581,15 +609,127 @@ export class RunExecution {
     opts: ScopeOptions = {},
   ): Promise<ScopeOutcome> {
     const hasItem = opts.hasItem ?? ('item' in opts ? true : frame.hasItem);
-    return this.runScope(activities, {
-      parent: frame,
-      states: new Map(),
-      item: opts.hasItem !== undefined || 'item' in opts ? opts.item : frame.item,
-      hasItem,
-      iteration: opts.iteration ?? null,
-      parentActivityRunId: activityRunId,
-      keepStates: opts.keepStates,
+    try {
+      const outcome = this.runScope(activities, {
+        parent: frame,
+        states: new Map(),
+        item: opts.hasItem !== undefined || 'item' in opts ? opts.item : frame.item,
+        hasItem,
+        iteration: opts.iteration ?? null,
+        parentActivityRunId: activityRunId,
+        keepStates: opts.keepStates,
+      });
+      return isPromise(outcome) ? outcome : Promise.resolve(outcome);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+}
+
+/**
+ * One execution of a scope: starts every activity whose upstreams have ended, in definition order, and
+ * follows completions breadth-first, so independent branches interleave as they would under ADF. Synchronous
+ * completions are followed in a loop; an asynchronous one resumes the loop when it settles.
+ */
+class ScopeRun {
+  private readonly statuses: (BranchStatus | undefined)[];
+  private readonly waiting: number[];
+  private readonly ready: number[] = [];
+  private next = 0;
+  private ended = 0;
+  private draining = false;
+  private settled: { resolve: (o: ScopeOutcome) => void; reject: (e: unknown) => void } | null = null;
+
+  constructor(
+    private readonly exec: RunExecution,
+    private readonly activities: readonly Activity[],
+    private readonly plan: ScopePlan,
+    private readonly frame: Frame,
+  ) {
+    const n = activities.length;
+    this.statuses = new Array<BranchStatus | undefined>(n);
+    this.waiting = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const ups = plan.upstream[i];
+      this.waiting[i] = ups ? ups.length : 0;
+      if (!ups) this.ready.push(i);
+    }
+  }
+
+  run(): ScopeOutcome | Promise<ScopeOutcome> {
+    this.drain();
+    if (this.ended === this.activities.length) return this.outcome();
+    return new Promise<ScopeOutcome>((resolve, reject) => (this.settled = { resolve, reject }));
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.next < this.ready.length) {
+        const i = this.ready[this.next++];
+        const st = this.exec.launch(this.activities[i], this.frame, this.plan.upstream[i], this.statuses);
+        if (typeof st === 'string') this.end(i, st);
+        else
+          st.then(
+            (s) => this.resume(i, s),
+            (e: unknown) => this.fail(e),
+          );
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private end(i: number, st: BranchStatus): void {
+    this.statuses[i] = st;
+    this.ended++;
+    for (const j of this.plan.downstream[i]) if (--this.waiting[j] === 0) this.ready.push(j);
+  }
+
+  private resume(i: number, st: BranchStatus): void {
+    try {
+      this.end(i, st);
+      this.drain();
+      if (this.ended === this.activities.length) this.settled?.resolve(this.outcome());
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private fail(e: unknown): void {
+    const s = this.settled;
+    this.settled = null;
+    s?.reject(e);
+  }
+
+  /** The leaf rule's verdict. */
+  private outcome(): ScopeOutcome {
+    const { frame, statuses } = this;
+    let allOk = true;
+    for (const l of this.plan.leaves) {
+      if (statuses[l] !== 'Succeeded') {
+        allOk = false;
+        break;
+      }
+    }
+    if (allOk) return frame.keepStates ? { status: 'Succeeded', failures: [], states: frame.states } : SUCCEEDED;
+    const byName = new Map<string, BranchStatus>();
+    this.activities.forEach((a, i) => {
+      const st = statuses[i];
+      if (st !== undefined) byName.set(a.name, st);
     });
+    const verdict = leafRuleOn(this.plan.shape, (n) => byName.get(n));
+    if (verdict.status === 'Succeeded')
+      return frame.keepStates ? { status: 'Succeeded', failures: [], states: frame.states } : SUCCEEDED;
+    return {
+      status: verdict.status,
+      failures: verdict.failed.map((n) => ({
+        activityName: n,
+        error: (frame.states.get(n)?.error as ActivityRunError) ?? null,
+      })),
+      ...(frame.keepStates ? { states: frame.states } : {}),
+    };
   }
 }
 
@@ -624,16 +764,8 @@ class ActivityCtx implements ActivityContext {
   get typeProperties() {
     return this.activity.typeProperties ?? {};
   }
-  get variables() {
-    const v = this.exec.variables;
-    const name = this.activity.name;
-    return {
-      has: (n: string) => v.has(n),
-      get: (n: string) => v.get(n),
-      typeOf: (n: string) => v.typeOf(n),
-      set: (n: string, value: unknown) => v.set(n, value, name),
-      append: (n: string, value: unknown) => v.append(n, value, name),
-    };
+  get variables(): VariableAccess {
+    return new ActivityVariables(this.exec.variables, this.activity.name);
   }
   get clock() {
     return this.svc.clock;
@@ -703,6 +835,29 @@ class ActivityCtx implements ActivityContext {
 
   sleep(ms: number): Promise<void> {
     return this.svc.timers.sleep(ms, this.signal);
+  }
+}
+
+/** The run's variables as one activity sees them: errors name that activity. */
+class ActivityVariables implements VariableAccess {
+  constructor(
+    private readonly v: RunVariables,
+    private readonly activity: string,
+  ) {}
+  has(n: string) {
+    return this.v.has(n);
+  }
+  get(n: string) {
+    return this.v.get(n);
+  }
+  typeOf(n: string) {
+    return this.v.typeOf(n);
+  }
+  set(n: string, value: unknown) {
+    this.v.set(n, value, this.activity);
+  }
+  append(n: string, value: unknown) {
+    this.v.append(n, value, this.activity);
   }
 }
 

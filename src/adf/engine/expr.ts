@@ -7,6 +7,7 @@ type Compiled = (ctx: EvaluationContext) => unknown;
 interface CompiledInput {
   input: Compiled;
   deferred: Record<string, unknown>;
+  hasDeferred: boolean;
 }
 
 const byActivity = new WeakMap<Activity, Map<readonly string[] | undefined, CompiledInput>>();
@@ -30,7 +31,7 @@ export function compiledInput(activity: Activity, deferred: readonly string[] | 
       if (deferred?.includes(k)) raw[k] = v;
       else eager[k] = v;
     }
-    c = { input: compile(eager) as Compiled, deferred: raw };
+    c = { input: compile(eager) as Compiled, deferred: raw, hasDeferred: Object.keys(raw).length > 0 };
     perDef.set(deferred, c);
   }
   return c;
