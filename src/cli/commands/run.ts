@@ -17,6 +17,7 @@ import { openDatabase } from '../../storage/database.js';
 import { RunsStore, type ActivityRunRecord, type PipelineRunRecord } from '../../storage/runs-store.js';
 import { factoryNeedsServer, openFactorySession, startEmbeddedServer } from '../../server/factory-session.js';
 import { runOnServer } from '../client/remote-run.js';
+import { LiveView } from '../live-view.js';
 
 interface RunOptions {
   pipeline?: string;
@@ -366,85 +367,4 @@ function summary(doc: RunDocument, indent = ''): string {
     out += summary(c, `${indent}  `);
   }
   return indent ? out : out + finalLine(doc.run);
-}
-
-interface Row {
-  label: string;
-  status: string;
-  start: number;
-  durationInMs: number | null;
-  runs: number;
-  open: Set<string>;
-}
-
-/**
- * The TTY view: one line per activity (inner activities of containers indented, loop iterations counted) with
- * its status and duration, redrawn in place while the run goes on.
- */
-class LiveView {
-  private readonly rows = new Map<string, Row>();
-  private run: PipelineRunRecord | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private drawn = 0;
-
-  constructor(
-    private readonly out: NodeJS.WriteStream,
-    private readonly clock: Clock,
-  ) {}
-
-  pipeline(r: PipelineRunRecord): void {
-    if (!r.parentRunId) this.run = r;
-  }
-
-  activity(r: ActivityRunRecord): void {
-    const key = `${r.pipelineRunId === this.run?.runId ? '' : `${r.pipelineName}/`}${r.parentActivityRunId ? '  ' : ''}${r.activityName}`;
-    let row = this.rows.get(key);
-    if (!row) {
-      row = {
-        label: key,
-        status: r.status,
-        start: Date.parse(r.activityRunStart ?? '') || this.clock.now(),
-        durationInMs: null,
-        runs: 0,
-        open: new Set(),
-      };
-      this.rows.set(key, row);
-    }
-    if (!row.open.has(r.activityRunId) && r.status === 'InProgress') {
-      row.open.add(r.activityRunId);
-      row.runs++;
-    } else if (r.status !== 'InProgress') {
-      if (!row.open.delete(r.activityRunId)) row.runs++;
-    }
-    row.status = row.open.size ? 'InProgress' : r.status;
-    row.durationInMs = r.durationInMs;
-    if (r.activityRunStart) row.start = Date.parse(r.activityRunStart);
-  }
-
-  start(): void {
-    this.timer ??= setInterval(() => this.render(), 100);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (!this.timer) return;
-    clearInterval(this.timer);
-    this.timer = undefined;
-    this.render();
-  }
-
-  private render(): void {
-    const now = this.clock.now();
-    const lines: string[] = [];
-    if (this.run) lines.push(`${this.run.pipelineName}  ${this.run.status}`);
-    for (const row of this.rows.values()) {
-      const d = row.status === 'InProgress' ? now - row.start : row.durationInMs;
-      const times = row.runs > 1 ? ` ×${row.runs}` : '';
-      lines.push(`  ${row.label.padEnd(40)} ${row.status.padEnd(10)} ${duration(d)}${times}`);
-    }
-    const columns = this.out.columns || 120;
-    const text = lines.map((l) => l.slice(0, columns - 1)).join('\n');
-    this.out.write(`${this.drawn ? `\x1b[${this.drawn}F` : ''}\x1b[J${text}\n`);
-    this.drawn = lines.length;
-  }
 }
