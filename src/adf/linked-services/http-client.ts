@@ -173,11 +173,12 @@ export class RunHttpClient implements OutboundHttp {
       : req.clientCertificate
         ? new HttpsAgent({
             keepAlive: false,
-            pfx: Buffer.from(req.clientCertificate.pfx),
-            passphrase: req.clientCertificate.passphrase,
-            ...(req.disableCertValidation
-              ? { rejectUnauthorized: false }
-              : { ca: [...rootCertificates, this.o.server.ca] }),
+            secureContext: clientCertificateContext(
+              req.url,
+              req.clientCertificate,
+              req.disableCertValidation ? undefined : [...rootCertificates, this.o.server.ca],
+            ),
+            ...(req.disableCertValidation ? { rejectUnauthorized: false } : {}),
           })
         : req.disableCertValidation
           ? this.insecure
@@ -252,6 +253,29 @@ export class RunHttpClient implements OutboundHttp {
     this.secure.destroy();
     this.insecure.destroy();
     this.plain.destroy();
+  }
+}
+
+/**
+ * The TLS context of a call with a client certificate (PKCS#12, which node's OpenSSL reads). A file that is not
+ * PKCS#12, or a wrong password, fails the call naming the property, never its value.
+ */
+function clientCertificateContext(
+  url: string,
+  cert: { pfx: Uint8Array; passphrase?: string },
+  ca: string[] | undefined,
+): SecureContext {
+  try {
+    return createSecureContext({
+      pfx: Buffer.from(cert.pfx),
+      ...(cert.passphrase !== undefined ? { passphrase: cert.passphrase } : {}),
+      ...(ca ? { ca } : {}),
+    });
+  } catch (e) {
+    throw outboundRequestFailed(
+      url,
+      `the client certificate (authentication.pfx) could not be read (${(e as Error).message}): pfx must be a base64 PKCS#12 file and password its password`,
+    );
   }
 }
 
