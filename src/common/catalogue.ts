@@ -494,6 +494,15 @@ export const armInvalidBody = (reason: string, target?: string) =>
     ...(target ? { target } : {}),
   });
 
+export const triggerEnabledCannotUpdate = () =>
+  new PipevaultError({
+    // ADF's own code and wording (a started trigger must be stopped before it is replaced or deleted)
+    code: 'TriggerEnabledCannotUpdate',
+    message: 'Cannot update enabled Trigger; the trigger needs to be disabled first.',
+    status: 400,
+    exitCode: 2,
+  });
+
 export const armAuthorizationFailed = (objectId: string, action: string, scope: string) =>
   new PipevaultError({
     code: 'AuthorizationFailed',

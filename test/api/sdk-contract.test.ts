@@ -86,6 +86,10 @@ describe('Data Factory contract with @azure/arm-datafactory', () => {
   scenario('createRun with parameters, poll the run, query its activity runs');
   scenario('pipelineRuns.cancel (isRecursive) ends a running run as Cancelled');
   scenario('rerun from failure: referencePipelineRunId + isRecovery + startFromFailure');
+  scenario(
+    'triggers: beginStartAndWait / beginStopAndWait set runtimeState; a started schedule fires; queryByFactory trigger runs',
+  );
+  scenario('factories.update replaces tags and keeps the managed identity');
   scenario('a Reader may look but not run: AuthorizationFailed 403');
   scenario('a missing pipeline is a RestError 404');
 });

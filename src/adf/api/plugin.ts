@@ -9,6 +9,7 @@ import type { ApiContext } from './context.js';
 import { registerEventRoutes } from './routes-events.js';
 import { registerResourceRoutes } from './routes-resources.js';
 import { registerRunRoutes } from './routes-runs.js';
+import { registerTriggerRoutes } from './routes-triggers.js';
 import type { AdfService } from './service.js';
 import { API_VERSION } from './wire.js';
 
@@ -78,6 +79,7 @@ export async function adfApiPlugin(app: FastifyInstance, opts: AdfApiPluginOptio
   };
   registerResourceRoutes(app, ctx);
   registerRunRoutes(app, ctx);
+  registerTriggerRoutes(app, ctx);
   registerEventRoutes(app, ctx);
   if (opts.keyVault) registerMonitorVaultRoutes(app, ctx, opts.keyVault);
 }

@@ -37,7 +37,7 @@ export const ACTIVITY_RUN_OPERANDS: Record<string, (r: ActivityRunRecord) => str
   activityrunend: (r) => r.activityRunEnd,
 };
 
-const INSTANT_OPERANDS = new Set(['runstart', 'runend', 'activityrunstart', 'activityrunend']);
+const INSTANT_OPERANDS = new Set(['runstart', 'runend', 'activityrunstart', 'activityrunend', 'triggerruntimestamp']);
 
 export const PIPELINE_RUN_ORDER: Record<string, (r: PipelineRunRecord) => string | number | null> = {
   runstart: (r) => (r.runStart ? Date.parse(r.runStart) : null),

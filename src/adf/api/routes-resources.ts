@@ -32,6 +32,18 @@ function stringMap(v: unknown, field: string): Record<string, string> {
   return v as Record<string, string>;
 }
 
+function checkIdentity(v: unknown): void {
+  if (v === undefined || v === null) return;
+  if (typeof v !== 'object' || Array.isArray(v)) throw armInvalidBody('identity must be an object {type}.', 'identity');
+  const identityType = (v as { type?: unknown }).type;
+  if (identityType !== undefined && !/^SystemAssigned(,\s*UserAssigned)?$/i.test(String(identityType))) {
+    throw armInvalidBody(
+      `identity.type '${String(identityType)}' is not supported; use SystemAssigned.`,
+      'identity.type',
+    );
+  }
+}
+
 const FACTORY_NAME = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
 
 export function registerResourceRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -71,13 +83,7 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: ApiContext): v
     const body = objectBody(req.body, 'a factory: {location, tags?, identity?, properties?}');
     if (body.location !== undefined && typeof body.location !== 'string')
       throw armInvalidBody('location must be a string.', 'location');
-    const identityType = (body.identity as { type?: unknown } | undefined)?.type;
-    if (identityType !== undefined && !/^SystemAssigned(,\s*UserAssigned)?$/i.test(String(identityType))) {
-      throw armInvalidBody(
-        `identity.type '${String(identityType)}' is not supported; use SystemAssigned.`,
-        'identity.type',
-      );
-    }
+    checkIdentity(body.identity);
     const props = body.properties === undefined ? {} : objectBody(body.properties, 'properties');
     const { provisioningState: _p, createTime: _c, version: _v, ...keep } = props;
     const { record } = await service.putFactory({
@@ -88,6 +94,50 @@ export function registerResourceRoutes(app: FastifyInstance, ctx: ApiContext): v
     });
     // ADF's Factories_CreateOrUpdate answers 200 whether it created or replaced (the SDK accepts only 200)
     reply.code(200);
+    return factoryView(scopeOf(req), record, await service.factoryIdentity(record.name));
+  });
+
+  // Factories_Update (PATCH, FactoryUpdateParameters): tags replace the factory's tags when given; identity
+  // may only be SystemAssigned (the factory's managed identity always exists); publicNetworkAccess is kept.
+  app.patch(`${FACTORIES}/:factoryName`, async (req) => {
+    const { factoryName } = req.params as P;
+    const who = await ctx.caller(req);
+    await requireAccess(identity, who.principal, factoryName, 'write', 'write');
+    const f = await service.requireFactory(factoryName);
+    const body = objectBody(
+      req.body,
+      'factory update parameters: {tags?, identity?, properties?: {publicNetworkAccess?}}',
+    );
+    const allowed = new Set(['tags', 'identity', 'properties']);
+    const unknown = Object.keys(body).filter((k) => !allowed.has(k));
+    if (unknown.length) {
+      throw armInvalidBody(
+        `'${unknown[0]}' cannot be updated with PATCH; use tags, identity or properties.publicNetworkAccess (PUT replaces the factory).`,
+        unknown[0],
+      );
+    }
+    checkIdentity(body.identity);
+    const props = body.properties === undefined ? {} : objectBody(body.properties, 'properties');
+    const otherProps = Object.keys(props).filter((k) => k !== 'publicNetworkAccess');
+    if (otherProps.length) {
+      throw armInvalidBody(
+        `properties.${otherProps[0]} cannot be updated with PATCH; only properties.publicNetworkAccess can.`,
+        `properties.${otherProps[0]}`,
+      );
+    }
+    const access = props.publicNetworkAccess;
+    if (access !== undefined && !['Enabled', 'Disabled'].includes(String(access))) {
+      throw armInvalidBody(
+        `properties.publicNetworkAccess must be Enabled or Disabled, got ${JSON.stringify(access)}.`,
+        'properties.publicNetworkAccess',
+      );
+    }
+    const { record } = await service.putFactory({
+      name: f.name,
+      location: f.location,
+      tags: body.tags === undefined ? f.tags : stringMap(body.tags, 'tags'),
+      properties: access === undefined ? f.properties : { ...f.properties, publicNetworkAccess: access },
+    });
     return factoryView(scopeOf(req), record, await service.factoryIdentity(record.name));
   });
 

@@ -1,4 +1,10 @@
-import { armEntityNotFound, armInvalidBody, armResourceNotFound, runNotFound } from '../../common/catalogue.js';
+import {
+  armEntityNotFound,
+  armInvalidBody,
+  armResourceNotFound,
+  runNotFound,
+  triggerEnabledCannotUpdate,
+} from '../../common/catalogue.js';
 import type { Clock } from '../../common/clock.js';
 import type { IdGenerator } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
@@ -14,14 +20,16 @@ import {
   type FactoryResourceKind,
   type FactoryResourceRecord,
 } from '../../storage/factory-store.js';
-import type { ActivityRunRecord, PipelineRunRecord } from '../../storage/runs-records.js';
+import type { ActivityRunRecord, InvokedBy, PipelineRunRecord } from '../../storage/runs-records.js';
 import { RunsStore } from '../../storage/runs-store.js';
+import type { TriggerInfo } from '../engine/engine.js';
 import { planRecovery, recoveryParameters } from '../engine/rerun.js';
 import type { LoadedFactory } from '../model/types.js';
 import { assembleFactory, candidateProblems, describeProblems, type CandidateResource } from './factory-model.js';
 import { GraphLayouts, type PipelineGraphLayout } from './graph-layout.js';
 import { FactoryRuntime, type ServicesFor } from './runtime.js';
 import { summarizeActivityRuns, type ActivitySummaryRow } from './summary.js';
+import { scheduleOf, TriggerScheduler, type TriggerDefinition, type TriggerRunRecord } from './triggers/scheduler.js';
 
 /**
  * The management API's domain: factories and their resources (validated before they are stored), runs
@@ -54,7 +62,12 @@ export interface CreateRunOptions {
   isRecovery?: boolean;
   startActivityName?: string;
   startFromFailure?: boolean;
+  /** A trigger's firing (the scheduler's runs): what `trigger()` and `pipeline().Trigger*` return. */
+  trigger?: TriggerInfo;
+  invokedBy?: InvokedBy;
 }
+
+export type TriggerRuntimeState = 'Started' | 'Stopped';
 
 export class AdfService {
   readonly factories: FactoryStore;
@@ -65,6 +78,7 @@ export class AdfService {
   private readonly secureParameters?: RunSecureParameters;
   private readonly summaries = new Map<string, { activities: ActivitySummaryRow[]; total: number }>();
   private readonly layouts = new GraphLayouts();
+  private readonly scheduler: TriggerScheduler;
 
   private constructor(o: AdfServiceOptions, runs: RunsStore) {
     this.o = o;
@@ -72,6 +86,17 @@ export class AdfService {
       this.secureParameters = new RunSecureParameters({ database: o.database, barrier: o.barrier, clock: o.clock });
     this.factories = new FactoryStore({ database: o.database, clock: o.clock, ids: o.ids });
     this.runs = runs;
+    this.scheduler = new TriggerScheduler({
+      clock: o.clock,
+      ids: o.ids,
+      logger: o.logger,
+      startRun: (r) =>
+        this.createRun(r.factory, r.pipelineName, {
+          parameters: r.parameters,
+          trigger: r.trigger,
+          invokedBy: r.invokedBy,
+        }),
+    });
   }
 
   /** Opens the service: the default factory exists, runs a previous process left unfinished are ended. */
@@ -84,6 +109,10 @@ export class AdfService {
     for (const f of await svc.factories.listFactories()) {
       const ended = await (await svc.runtime(f.name)).engine.recover({ factoryName: f.name });
       if (ended) o.logger.warn({ factory: f.name, runs: ended }, 'ended runs a previous server left unfinished');
+      // triggers started before a restart go on firing
+      for (const t of await svc.factories.listResources(f.name, 'triggers')) {
+        if (runtimeState(t) === 'Started') svc.scheduler.arm(f.name, asTrigger(t));
+      }
     }
     return svc;
   }
@@ -138,6 +167,7 @@ export class AdfService {
     const f = await this.factories.getFactory(name);
     if (!f) return false;
     await this.factories.deleteFactory(name);
+    this.scheduler.disarmFactory(name);
     const rt = this.runtimes.get(name.toLowerCase());
     this.runtimes.delete(name.toLowerCase());
     if (rt) await (await rt).close();
@@ -171,8 +201,9 @@ export class AdfService {
    * Creates or replaces resources after validating them with the rest of the factory as `pipevault validate`
    * would (schema, names, references, expressions…). Nothing is written when any is invalid.
    */
-  async putResources(factory: string, items: CandidateResource[]): Promise<FactoryResourceRecord[]> {
+  async putResources(factory: string, given: CandidateResource[]): Promise<FactoryResourceRecord[]> {
     const f = await this.requireFactory(factory);
+    const items = await this.withRuntimeState(f.name, given);
     const model = assembleFactory({
       factory: f,
       resources: await this.factories.allResources(f.name),
@@ -195,9 +226,71 @@ export class AdfService {
 
   async deleteResource(factory: string, kind: FactoryResourceKind, name: string): Promise<boolean> {
     const f = await this.requireFactory(factory);
+    if (kind === 'triggers') {
+      const t = await this.factories.getResource(f.name, 'triggers', name);
+      if (t && runtimeState(t) === 'Started') throw triggerEnabledCannotUpdate();
+    }
     const ok = await this.factories.deleteResource(f.name, kind, name);
     if (ok) await this.refresh(f.name);
     return ok;
+  }
+
+  /**
+   * A trigger's runtimeState belongs to the service, as in ADF: a written trigger is Stopped whatever the body
+   * says, and a started one cannot be replaced until it is stopped.
+   */
+  private async withRuntimeState(factory: string, items: CandidateResource[]): Promise<CandidateResource[]> {
+    const out: CandidateResource[] = [];
+    for (const it of items) {
+      if (it.kind !== 'triggers') {
+        out.push(it);
+        continue;
+      }
+      const existing = await this.factories.getResource(factory, 'triggers', it.name);
+      if (existing && runtimeState(existing) === 'Started') throw triggerEnabledCannotUpdate();
+      out.push({ ...it, properties: { ...it.properties, runtimeState: 'Stopped' } });
+    }
+    return out;
+  }
+
+  // ---- triggers ---------------------------------------------------------------------------------------
+
+  /** ADF's triggers/{name}/start: the trigger is Started and, for a ScheduleTrigger, fires on its schedule. */
+  async startTrigger(factory: string, name: string): Promise<void> {
+    const t = await this.getResource(factory, 'triggers', name);
+    const schedule = scheduleOf(asTrigger(t));
+    if (typeof schedule === 'string') {
+      throw armInvalidBody(`Trigger '${t.name}' cannot be started: ${schedule}`, t.name);
+    }
+    const stored = await this.setRuntimeState(t, 'Started');
+    this.scheduler.arm(t.factory, asTrigger(stored));
+  }
+
+  /** ADF's triggers/{name}/stop. */
+  async stopTrigger(factory: string, name: string): Promise<void> {
+    const t = await this.getResource(factory, 'triggers', name);
+    this.scheduler.disarm(t.factory, t.name);
+    await this.setRuntimeState(t, 'Stopped');
+  }
+
+  private async setRuntimeState(t: FactoryResourceRecord, state: TriggerRuntimeState) {
+    if (runtimeState(t) === state) return t;
+    const [stored] = await this.factories.putResources(t.factory, [
+      { kind: 'triggers', name: t.name, properties: { ...t.properties, runtimeState: state } },
+    ]);
+    return stored;
+  }
+
+  /** The factory's trigger runs (kept in memory: a restart forgets them; the pipeline runs they started stay). */
+  async triggerRuns(factory: string): Promise<TriggerRunRecord[]> {
+    const f = await this.requireFactory(factory);
+    return this.scheduler.triggerRuns(f.name);
+  }
+
+  /** Fires a started trigger now, as if its next instant had come (tests and `pipevault` tooling). */
+  async fireTrigger(factory: string, name: string, scheduledTime?: number): Promise<TriggerRunRecord> {
+    const t = await this.getResource(factory, 'triggers', name);
+    return this.scheduler.fire(t.factory, asTrigger(t), scheduledTime ?? this.o.clock.now());
   }
 
   // ---- runs -------------------------------------------------------------------------------------------
@@ -273,6 +366,8 @@ export class AdfService {
       pipelineName: pipeline.name,
       parameters,
       ...(recovery ? { recovery } : {}),
+      ...(o.trigger ? { trigger: o.trigger } : {}),
+      ...(o.invokedBy ? { invokedBy: o.invokedBy } : {}),
     });
     await this.secureParameters?.save(handle.runId, secure);
     return handle.runId;
@@ -325,6 +420,7 @@ export class AdfService {
   }
 
   async close(): Promise<void> {
+    this.scheduler.close();
     await this.layouts.close();
     for (const rt of this.runtimes.values()) {
       const r = await rt.catch(() => undefined);
@@ -333,4 +429,12 @@ export class AdfService {
     }
     await this.runs.close();
   }
+}
+
+function runtimeState(t: FactoryResourceRecord): TriggerRuntimeState {
+  return (t.properties as { runtimeState?: unknown }).runtimeState === 'Started' ? 'Started' : 'Stopped';
+}
+
+function asTrigger(t: FactoryResourceRecord): TriggerDefinition {
+  return { name: t.name, properties: t.properties as unknown as TriggerDefinition['properties'] };
 }

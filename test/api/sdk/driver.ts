@@ -151,6 +151,73 @@ scenario('rerun from failure: referencePipelineRunId + isRecovery + startFromFai
   assert(acts.value.map((a) => a.activityName).join() === 'Second', acts.value.map((a) => a.activityName).join());
 });
 
+scenario(
+  'triggers: beginStartAndWait / beginStopAndWait set runtimeState; a started schedule fires; queryByFactory trigger runs',
+  async () => {
+    // the first instant a couple of seconds ahead, on a whole second
+    const first = new Date(Math.ceil((Date.now() + 2000) / 1000) * 1000);
+    const t = await client.triggers.createOrUpdate(RG, F, 'sdk-schedule', {
+      properties: {
+        type: 'ScheduleTrigger',
+        pipelines: [
+          {
+            pipelineReference: { type: 'PipelineReference', referenceName: 'hello' },
+            parameters: { who: '@trigger().scheduledTime' },
+          },
+        ],
+        recurrence: { frequency: 'Minute', interval: 1, startTime: first, timeZone: 'UTC' },
+      } as never,
+    });
+    assert(t.properties.runtimeState === 'Stopped', `created ${t.properties.runtimeState}`);
+    await client.triggers.beginStartAndWait(RG, F, 'sdk-schedule');
+    const started = await client.triggers.get(RG, F, 'sdk-schedule');
+    assert(started.properties.runtimeState === 'Started', `after start ${started.properties.runtimeState}`);
+    let runs: PipelineRun[] = [];
+    for (let i = 0; i < 200 && !runs.length; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      runs = (
+        await client.pipelineRuns.queryByFactory(RG, F, {
+          ...window(),
+          filters: [{ operand: 'TriggerName', operator: 'Equals', values: ['sdk-schedule'] }],
+        })
+      ).value;
+    }
+    assert(runs.length === 1, `runs fired: ${runs.length}`);
+    const run = await poll(runs[0].runId ?? '');
+    assert(run.status === 'Succeeded', `triggered run ${run.status}: ${run.message}`);
+    assert(run.invokedBy?.invokedByType === 'ScheduleTrigger', JSON.stringify(run.invokedBy));
+    assert(run.parameters?.who === first.toISOString(), JSON.stringify(run.parameters));
+    const tr = await client.triggerRuns.queryByFactory(RG, F, {
+      ...window(),
+      filters: [{ operand: 'TriggerName', operator: 'Equals', values: ['sdk-schedule'] }],
+    });
+    assert(tr.value.length === 1, `trigger runs ${tr.value.length}`);
+    assert(tr.value[0].status === 'Succeeded', `trigger run ${tr.value[0].status}`);
+    assert(tr.value[0].triggeredPipelines?.hello === run.runId, JSON.stringify(tr.value[0].triggeredPipelines));
+    assert(tr.value[0].triggerRunTimestamp instanceof Date, 'triggerRunTimestamp is a date');
+    try {
+      await client.triggers.createOrUpdate(RG, F, 'sdk-schedule', started);
+      throw new Error('a started trigger was replaced');
+    } catch (e) {
+      const err = e as { statusCode?: number; code?: string };
+      assert(err.statusCode === 400 && err.code === 'TriggerEnabledCannotUpdate', `${err.statusCode} ${err.code}`);
+    }
+    await client.triggers.beginStopAndWait(RG, F, 'sdk-schedule');
+    const stopped = await client.triggers.get(RG, F, 'sdk-schedule');
+    assert(stopped.properties.runtimeState === 'Stopped', `after stop ${stopped.properties.runtimeState}`);
+    await client.triggers.delete(RG, F, 'sdk-schedule');
+  },
+);
+
+scenario('factories.update replaces tags and keeps the managed identity', async () => {
+  const before = await client.factories.get(RG, F);
+  const f = await client.factories.update(RG, F, { tags: { owner: 'sdk' }, identity: { type: 'SystemAssigned' } });
+  assert(JSON.stringify(f.tags) === JSON.stringify({ owner: 'sdk' }), JSON.stringify(f.tags));
+  assert(f.identity?.principalId === before.identity?.principalId, 'same identity');
+  const got = await client.factories.get(RG, F);
+  assert(got.tags?.owner === 'sdk', JSON.stringify(got.tags));
+});
+
 scenario('a Reader may look but not run: AuthorizationFailed 403', async () => {
   const run = await reader.pipelineRuns.get(RG, F, state.failedRunId ?? '');
   assert(run.status === 'Failed', 'reader reads');

@@ -1,0 +1,171 @@
+import { DateTime } from 'luxon';
+import { WINDOWS_TO_IANA_MAP } from 'windows-iana';
+
+/**
+ * A ScheduleTrigger's `recurrence` (frequency, interval, startTime, endTime, timeZone, schedule) and the
+ * instants it fires at. Periods count from startTime in the trigger's time zone: every `interval` minutes,
+ * hours, days, weeks or months; within a period, `schedule` (minutes, hours, weekDays, monthDays) picks the
+ * instants, else the period's start is the instant. A trigger never fires before startTime nor after endTime,
+ * and — as in ADF — a schedule started late does not make up for instants already past.
+ */
+
+export type Frequency = 'Minute' | 'Hour' | 'Day' | 'Week' | 'Month';
+
+export interface Recurrence {
+  frequency: Frequency;
+  interval: number;
+  /** Epoch ms. */
+  start: number;
+  end?: number;
+  /** IANA zone. */
+  zone: string;
+  schedule?: { minutes?: number[]; hours?: number[]; weekDays?: number[]; monthDays?: number[] };
+}
+
+const FREQUENCIES: Frequency[] = ['Minute', 'Hour', 'Day', 'Week', 'Month'];
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'];
+
+const ZONES = new Map<string, string>();
+for (const e of WINDOWS_TO_IANA_MAP) {
+  const k = e.windowsName.toLowerCase();
+  if (e.territory === '001' || !ZONES.has(k)) ZONES.set(k, e.iana[0]);
+}
+
+/** Why a recurrence is unusable, or the recurrence. `where` prefixes the property paths in messages. */
+export function parseRecurrence(v: unknown, where: string): Recurrence | string {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return `${where} must be an object.`;
+  const r = v as Record<string, unknown>;
+  const freq = FREQUENCIES.find((f) => f.toLowerCase() === String(r.frequency ?? '').toLowerCase());
+  if (!freq) return `${where}.frequency must be one of ${FREQUENCIES.join(', ')} (got '${String(r.frequency)}').`;
+  const interval = r.interval === undefined ? 1 : Number(r.interval);
+  if (!Number.isInteger(interval) || interval < 1) return `${where}.interval must be a whole number of at least 1.`;
+  const tz = typeof r.timeZone === 'string' && r.timeZone ? r.timeZone : 'UTC';
+  const zone =
+    ZONES.get(tz.toLowerCase()) ?? (tz.toUpperCase() === 'UTC' ? 'UTC' : DateTime.now().setZone(tz).isValid ? tz : '');
+  if (!zone)
+    return `${where}.timeZone '${tz}' is not a known time zone (a Windows id such as 'W. Europe Standard Time').`;
+  const instant = (s: unknown, field: string): number | string => {
+    if (typeof s !== 'string' || !s) return `${where}.${field} must be an ISO 8601 date-time.`;
+    // without an offset the time is a wall-clock reading in the trigger's time zone
+    const d = /([zZ]|[+-]\d\d:?\d\d)$/.test(s) ? DateTime.fromISO(s, { setZone: true }) : DateTime.fromISO(s, { zone });
+    return d.isValid ? d.toMillis() : `${where}.${field} '${s}' is not an ISO 8601 date-time.`;
+  };
+  const start = instant(r.startTime, 'startTime');
+  if (typeof start === 'string') return start;
+  let end: number | undefined;
+  if (r.endTime !== undefined && r.endTime !== null && r.endTime !== '') {
+    const e = instant(r.endTime, 'endTime');
+    if (typeof e === 'string') return e;
+    if (e <= start) return `${where}.endTime must be after startTime.`;
+    end = e;
+  }
+  let schedule: Recurrence['schedule'];
+  if (r.schedule !== undefined && r.schedule !== null) {
+    if (typeof r.schedule !== 'object' || Array.isArray(r.schedule)) return `${where}.schedule must be an object.`;
+    const s = r.schedule as Record<string, unknown>;
+    const ints = (k: string, lo: number, hi: number): number[] | string | undefined => {
+      if (s[k] === undefined || s[k] === null) return undefined;
+      const a = s[k];
+      if (!Array.isArray(a) || !a.every((x) => Number.isInteger(x) && x >= lo && x <= hi))
+        return `${where}.schedule.${k} must be a list of whole numbers from ${lo} to ${hi}.`;
+      return [...new Set(a as number[])].sort((x, y) => x - y);
+    };
+    const minutes = ints('minutes', 0, 59);
+    const hours = ints('hours', 0, 23);
+    const monthDays = ints('monthDays', -31, 31);
+    for (const x of [minutes, hours, monthDays]) if (typeof x === 'string') return x;
+    if (Array.isArray(monthDays) && monthDays.includes(0)) return `${where}.schedule.monthDays may not hold 0.`;
+    let weekDays: number[] | undefined;
+    if (s.weekDays !== undefined && s.weekDays !== null) {
+      if (!Array.isArray(s.weekDays)) return `${where}.schedule.weekDays must be a list of day names.`;
+      weekDays = [];
+      for (const d of s.weekDays) {
+        const i = WEEKDAYS.indexOf(String(d).toLowerCase());
+        if (i < 0) return `${where}.schedule.weekDays: '${String(d)}' is not a day name (Monday … Sunday).`;
+        weekDays.push(i + 1);
+      }
+    }
+    if (s.monthlyOccurrences !== undefined)
+      return `${where}.schedule.monthlyOccurrences is not supported by pipevault yet.`;
+    schedule = {
+      ...(minutes ? { minutes: minutes as number[] } : {}),
+      ...(hours ? { hours: hours as number[] } : {}),
+      ...(weekDays ? { weekDays } : {}),
+      ...(monthDays ? { monthDays: monthDays as number[] } : {}),
+    };
+  }
+  return {
+    frequency: freq,
+    interval,
+    start,
+    ...(end !== undefined ? { end } : {}),
+    zone,
+    ...(schedule ? { schedule } : {}),
+  };
+}
+
+const UNIT = { Minute: 'minutes', Hour: 'hours', Day: 'days', Week: 'weeks', Month: 'months' } as const;
+
+/** The instants of one period (which starts at `p`), in order. */
+function instantsOf(r: Recurrence, p: DateTime): DateTime[] {
+  const s = r.schedule ?? {};
+  const at = (d: DateTime, hours: number[] | undefined, minutes: number[] | undefined) => {
+    const out: DateTime[] = [];
+    for (const h of hours ?? [d.hour])
+      for (const m of minutes ?? [d.minute])
+        out.push(
+          d.set({
+            hour: h,
+            minute: m,
+            second: hours || minutes ? 0 : d.second,
+            millisecond: hours || minutes ? 0 : d.millisecond,
+          }),
+        );
+    return out;
+  };
+  switch (r.frequency) {
+    case 'Minute':
+      return [p];
+    case 'Hour':
+      return s.minutes ? s.minutes.map((m) => p.set({ minute: m, second: 0, millisecond: 0 })) : [p];
+    case 'Day':
+      return at(p, s.hours, s.minutes);
+    case 'Week': {
+      const days = s.weekDays
+        ? Array.from({ length: 7 }, (_, i) => p.startOf('day').plus({ days: i })).filter((d) =>
+            s.weekDays!.includes(d.weekday),
+          )
+        : [p];
+      return days.flatMap((d) => at(d.set({ hour: p.hour, minute: p.minute, second: p.second }), s.hours, s.minutes));
+    }
+    case 'Month': {
+      if (!s.monthDays) return at(p, s.hours, s.minutes);
+      const first = p.startOf('month');
+      const days = s.monthDays
+        .map((n) => (n > 0 ? n : (first.daysInMonth ?? 31) + n + 1))
+        .filter((n) => n >= 1 && n <= (first.daysInMonth ?? 31))
+        .sort((a, b) => a - b)
+        .map((n) => first.set({ day: n, hour: p.hour, minute: p.minute, second: p.second }));
+      return days.flatMap((d) => at(d, s.hours, s.minutes));
+    }
+  }
+}
+
+/** The first instant strictly after `after` (epoch ms), or undefined when the recurrence has ended. */
+export function nextOccurrence(r: Recurrence, after: number): number | undefined {
+  const start = DateTime.fromMillis(r.start, { zone: r.zone });
+  const from = Math.max(after, r.start - 1);
+  const unit = UNIT[r.frequency];
+  // the period holding `from`, counted in whole intervals from the start (a little early is harmless)
+  const elapsed = DateTime.fromMillis(from, { zone: r.zone }).diff(start, unit).get(unit);
+  let k = Math.max(0, Math.floor(elapsed / r.interval) - 1);
+  for (let guard = 0; guard < 10_000; guard++, k++) {
+    const p = start.plus({ [unit]: k * r.interval });
+    if (r.end !== undefined && p.toMillis() > r.end) return undefined;
+    for (const t of instantsOf(r, p)) {
+      const ms = t.toMillis();
+      if (ms > from && ms >= r.start && (r.end === undefined || ms <= r.end)) return ms;
+    }
+  }
+  return undefined;
+}
