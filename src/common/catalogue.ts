@@ -151,6 +151,25 @@ export const kvBadBackup = (reason: string) =>
     exitCode: 2,
   });
 
+/** A vault-scoped request no Key Vault operation matches (path unknown to pipevault's secrets API). */
+export const kvUnknownPath = (method: string, path: string) =>
+  new PipevaultError({
+    code: 'NotFound',
+    message: `No Key Vault operation matches ${method} ${path}. pipevault serves the secrets API: /secrets, /secrets/{name}[/{version}], /secrets/{name}/versions, /secrets/{name}/backup, /secrets/restore, /deletedsecrets[/{name}[/recover]].`,
+    status: 404,
+    exitCode: 1,
+  });
+
+/** A known Key Vault path asked with a method it does not take (e.g. PUT /secrets without a name). */
+export const kvMethodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
+  new PipevaultError({
+    code: 'MethodNotAllowed',
+    message: `The HTTP method '${method}' is not supported on ${path}; it takes ${allowed.join(', ')}.`,
+    status: 405,
+    headers: { allow: allowed.join(', ') },
+    exitCode: 2,
+  });
+
 export const kvInternal = () =>
   new PipevaultError({
     code: 'InternalError',

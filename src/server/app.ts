@@ -26,11 +26,12 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance; // the HTTPS server type only differs in the raw server; plugins use the common one
   decorateVaultName(app, o.fixedVault);
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-ms-request-id', req.id);
     const clientId = req.headers['x-ms-client-request-id'];
     if (typeof clientId === 'string' && /^[\w.:-]{1,128}$/.test(clientId))
       reply.header('x-ms-client-request-id', clientId);
+    done(null, payload);
   });
   app.get('/health', async () => ({ status: 'ok' }));
   // anything that escapes a plugin's own error handling: a generic shape without internals
@@ -49,6 +50,6 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
           : err.toArm(),
       );
   });
-  await registerServicePlugins(app, o.deps, { appServiceHeader: o.appServiceHeader });
+  await registerServicePlugins(app, o.deps, { appServiceHeader: o.appServiceHeader, fixedVault: o.fixedVault });
   return app;
 }

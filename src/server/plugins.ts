@@ -5,6 +5,7 @@ import { keyVaultPlugin } from '../keyvault/api/plugin.js';
 import type { ServerDeps } from './deps.js';
 import { loadFactoryFolders, publishRoutes, serverServicesFor } from './run-services.js';
 import { uiAssetsPlugin } from './ui-assets.js';
+import { isVaultScoped } from './vault-routing.js';
 
 /**
  * THE place where service plugins are mounted. Every listener (main port and each `--vault NAME=PORT`) gets
@@ -13,7 +14,7 @@ import { uiAssetsPlugin } from './ui-assets.js';
 export async function registerServicePlugins(
   app: FastifyInstance,
   deps: ServerDeps,
-  extra: { appServiceHeader: string },
+  extra: { appServiceHeader: string; fixedVault?: string },
 ): Promise<void> {
   await app.register(identityPlugin, {
     identity: deps.identity,
@@ -21,7 +22,8 @@ export async function registerServicePlugins(
     appServiceHeader: extra.appServiceHeader,
   });
   // ---- service plugins: Key Vault, ADF API … -----------------------------------------------------------
-  await app.register(keyVaultPlugin(deps));
+  const keyVault = keyVaultPlugin(deps);
+  await app.register(keyVault);
   await registerAdfApi(app, {
     database: deps.store,
     barrier: deps.barrier,
@@ -34,6 +36,15 @@ export async function registerServicePlugins(
   });
   await app.register(publishRoutes(deps));
   await app.register(uiAssetsPlugin);
+
+  // A vault answers every request in its own error shape, unknown paths included; the rest of the server keeps
+  // fastify's default 404.
+  app.setNotFoundHandler((req, reply) => {
+    if (isVaultScoped(req, extra.fixedVault)) return keyVault.notFound(req, reply);
+    return reply
+      .code(404)
+      .send({ message: `Route ${req.method}:${req.url} not found`, error: 'Not Found', statusCode: 404 });
+  });
 }
 
 /**

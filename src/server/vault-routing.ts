@@ -22,7 +22,33 @@ export function vaultFromHost(host: string | undefined): string | undefined {
 
 export function decorateVaultName(app: FastifyInstance, fixedVault?: string): void {
   app.decorateRequest('vaultName', DEFAULT_VAULT);
-  app.addHook('onRequest', async (req) => {
+  // a callback hook, not an async one: it runs on every request of the listener, and a promise per request shows
+  app.addHook('onRequest', (req, _reply, done) => {
     req.vaultName = fixedVault ?? vaultFromHost(req.headers.host) ?? DEFAULT_VAULT;
+    done();
   });
+}
+
+/** First path segments of Key Vault's data plane (secrets, and the collections pipevault does not serve yet). */
+const KEYVAULT_COLLECTIONS = new Set([
+  'secrets',
+  'deletedsecrets',
+  'keys',
+  'deletedkeys',
+  'certificates',
+  'deletedcertificates',
+  'storage',
+  'deletedstorage',
+  'rng',
+]);
+
+/**
+ * Whether a request is addressed to a vault rather than to the server's other services: it came in on a vault's
+ * own port, names a vault by host, or asks for a Key Vault collection on the main port. Only such requests get
+ * Key Vault's error shape when no route matches.
+ */
+export function isVaultScoped(req: { url: string; headers: { host?: string } }, fixedVault?: string): boolean {
+  if (fixedVault !== undefined || vaultFromHost(req.headers.host) !== undefined) return true;
+  const first = req.url.split(/[/?]/, 2)[1] ?? '';
+  return KEYVAULT_COLLECTIONS.has(first.toLowerCase());
 }

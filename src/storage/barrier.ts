@@ -31,9 +31,37 @@ const HEADER = 97;
 export const MASTER_KEY_ENV = 'PIPEVAULT_MASTER_KEY';
 export const MASTER_KEY_FILE = 'master.key';
 
+/**
+ * Unwrapped data keys of recently read values, keyed by the wrapped key's bytes (nonce, ciphertext, tag) and the
+ * AAD: reading the same version again then costs one AES-GCM open instead of two. Bounded; the value itself is
+ * still opened and authenticated on every read, so a changed blob or another record's AAD still fails.
+ */
+const DATA_KEY_CACHE_LIMIT = 4096;
+
 export function createBarrier(masterKey: Buffer): Barrier {
   if (masterKey.length !== 32) throw masterKeyUnusable('it must be exactly 32 bytes');
   const keyId = createHash('sha256').update(masterKey).digest().subarray(0, 8);
+  const dataKeys = new Map<string, Buffer>();
+  const unwrapDataKey = (blob: Buffer, aad: string): Buffer => {
+    const cacheKey = blob.toString('latin1', 9, 69) + aad;
+    const hit = dataKeys.get(cacheKey);
+    if (hit) return hit;
+    let dataKey: Buffer;
+    try {
+      const unwrap = createDecipheriv('aes-256-gcm', masterKey, blob.subarray(9, 21)).setAAD(Buffer.from(aad, 'utf8'));
+      unwrap.setAuthTag(blob.subarray(53, 69));
+      dataKey = Buffer.concat([unwrap.update(blob.subarray(21, 53)), unwrap.final()]);
+    } catch {
+      throw sealedValueUnreadable('it belongs to another record or was altered');
+    }
+    if (dataKeys.size >= DATA_KEY_CACHE_LIMIT) {
+      const oldest = dataKeys.keys().next().value as string;
+      dataKeys.get(oldest)?.fill(0);
+      dataKeys.delete(oldest);
+    }
+    dataKeys.set(cacheKey, dataKey);
+    return dataKey;
+  };
   return {
     encrypt(plain, aad) {
       const aadBuf = Buffer.from(aad, 'utf8');
@@ -54,23 +82,13 @@ export function createBarrier(masterKey: Buffer): Barrier {
       if (!blob.subarray(1, 9).equals(keyId)) {
         throw sealedValueUnreadable('it was sealed under a different master key');
       }
-      const aadBuf = Buffer.from(aad, 'utf8');
-      let dataKey: Buffer;
+      const dataKey = unwrapDataKey(blob, aad);
       try {
-        const unwrap = createDecipheriv('aes-256-gcm', masterKey, blob.subarray(9, 21)).setAAD(aadBuf);
-        unwrap.setAuthTag(blob.subarray(53, 69));
-        dataKey = Buffer.concat([unwrap.update(blob.subarray(21, 53)), unwrap.final()]);
-      } catch {
-        throw sealedValueUnreadable('it belongs to another record or was altered');
-      }
-      try {
-        const open = createDecipheriv('aes-256-gcm', dataKey, blob.subarray(69, 81)).setAAD(aadBuf);
+        const open = createDecipheriv('aes-256-gcm', dataKey, blob.subarray(69, 81)).setAAD(Buffer.from(aad, 'utf8'));
         open.setAuthTag(blob.subarray(81, 97));
         return Buffer.concat([open.update(blob.subarray(HEADER)), open.final()]);
       } catch {
         throw sealedValueUnreadable('it was altered');
-      } finally {
-        dataKey.fill(0);
       }
     },
   };

@@ -261,6 +261,28 @@ const AUDIT_COLUMNS = [
   'request_id',
 ] as const;
 
+/** Same order as AUDIT_COLUMNS. */
+function auditParams(a: AuditRow): unknown[] {
+  return [
+    a.timeMs,
+    a.vault,
+    a.operation,
+    a.secretName,
+    a.version,
+    a.principalOid,
+    a.principalApp,
+    a.result,
+    a.status,
+    a.reason,
+    a.clientIp,
+    a.apiVersion,
+    a.requestId,
+  ];
+}
+
+/** Largest multi-row audit INSERT; one compiled statement per row count up to it. */
+const AUDIT_CHUNK = 64;
+
 export class KeyVaultStore {
   private readonly hot = {
     vault: new HotQuery(1, (db) => db.selectFrom('kv_vaults').selectAll().where('name', '=', '')),
@@ -282,12 +304,16 @@ export class KeyVaultStore {
     ),
   };
 
-  constructor(private readonly db: Kysely<any>) {}
+  constructor(
+    private readonly db: Kysely<any>,
+    /** Multi-row audit inserts by row count; a transaction's store shares its parent's (same dialect). */
+    private readonly auditInserts = new Map<number, HotQuery>(),
+  ) {}
 
   /** Runs `fn` in one transaction: either every write lands or none does. */
   transaction<T>(fn: (store: KeyVaultStore) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new KeyVaultStore(trx)));
+    return this.db.transaction().execute((trx) => fn(new KeyVaultStore(trx, this.auditInserts)));
   }
 
   // ---- vaults -------------------------------------------------------------------------------------------
@@ -510,48 +536,33 @@ export class KeyVaultStore {
   // ---- audit --------------------------------------------------------------------------------------------
 
   async appendAudit(a: AuditRow): Promise<void> {
-    // same order as AUDIT_COLUMNS
-    await this.hot.audit.run(this.db, [
-      a.timeMs,
-      a.vault,
-      a.operation,
-      a.secretName,
-      a.version,
-      a.principalOid,
-      a.principalApp,
-      a.result,
-      a.status,
-      a.reason,
-      a.clientIp,
-      a.apiVersion,
-      a.requestId,
-    ]);
+    await this.hot.audit.run(this.db, auditParams(a));
   }
 
-  /** Several records in one statement: the audit log's group commit. */
+  /**
+   * Several records at once: the audit log's group commit. Up to AUDIT_CHUNK rows go in one multi-row INSERT
+   * compiled once per row count (building a 13-column insert through the query builder on every flush cost more
+   * than the insert); a larger batch is several such statements in one transaction, so still one commit.
+   */
   async appendAuditBatch(rows: readonly AuditRow[]): Promise<void> {
     if (rows.length === 0) return;
-    if (rows.length === 1) return this.appendAudit(rows[0]);
-    await this.db
-      .insertInto('kv_audit')
-      .values(
-        rows.map((a) => ({
-          time_ms: a.timeMs,
-          vault: a.vault,
-          operation: a.operation,
-          secret_name: a.secretName,
-          version: a.version,
-          principal_oid: a.principalOid,
-          principal_app: a.principalApp,
-          result: a.result,
-          status: a.status,
-          reason: a.reason,
-          client_ip: a.clientIp,
-          api_version: a.apiVersion,
-          request_id: a.requestId,
-        })),
-      )
-      .execute();
+    if (rows.length <= AUDIT_CHUNK) return this.appendAuditChunk(rows);
+    await this.transaction(async (s) => {
+      for (let i = 0; i < rows.length; i += AUDIT_CHUNK) await s.appendAuditChunk(rows.slice(i, i + AUDIT_CHUNK));
+    });
+  }
+
+  private async appendAuditChunk(rows: readonly AuditRow[]): Promise<void> {
+    let q = this.auditInserts.get(rows.length);
+    if (!q) {
+      const n = rows.length;
+      const empty = Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, null]));
+      q = new HotQuery(n * AUDIT_COLUMNS.length, (db) =>
+        db.insertInto('kv_audit').values(Array.from({ length: n }, () => empty)),
+      );
+      this.auditInserts.set(n, q);
+    }
+    await q.run(this.db, rows.length === 1 ? auditParams(rows[0]) : rows.flatMap(auditParams));
   }
 
   async queryAudit(q: AuditQuery): Promise<AuditRow[]> {

@@ -1,5 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { kvBadParameter, kvInternal, kvUnauthorized } from '../../common/catalogue.js';
+import {
+  kvBadParameter,
+  kvInternal,
+  kvMethodNotAllowed,
+  kvUnauthorized,
+  kvUnknownPath,
+} from '../../common/catalogue.js';
 import { PipevaultError, isPipevaultError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { KEYVAULT_AUDIENCES } from '../../identity/types.js';
@@ -55,12 +61,84 @@ function bearerOf(req: FastifyRequest): string | undefined {
   return m ? m[1] : undefined;
 }
 
+/**
+ * The bearer challenge, answered before anything else (the SDK's first request carries no token and an emptied
+ * body): no token or one that fails verification → 401 with `WWW-Authenticate` (and an audit record of the
+ * failure); a good one → the caller kept beside the request. Returns whether the request may go on.
+ */
+async function authenticate(deps: DataPlaneDeps, req: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  const token = bearerOf(req);
+  if (!token) {
+    const e = kvUnauthorized(challenge(deps, req));
+    await reply
+      .code(401)
+      .headers(e.headers ?? {})
+      .send(e.toKeyVault());
+    return false;
+  }
+  try {
+    const p = await deps.identity.verifyAccessToken(token, { audiences: KEYVAULT_AUDIENCES, host: req.host });
+    setState(req, {
+      caller: { tenantId: p.tenantId, objectId: p.objectId, appId: p.appId, admin: p.kind === 'admin' },
+    });
+    return true;
+  } catch (err) {
+    const reason = isPipevaultError(err) ? err.message : 'The access token could not be verified.';
+    const e = kvUnauthorized(challenge(deps, req), reason);
+    await deps.audit
+      .record({
+        vault: vaultNameOf(req),
+        operation: 'Authentication',
+        status: 401,
+        reason,
+        clientIp: req.ip,
+        requestId: req.id,
+      })
+      .catch((auditErr) => deps.logger.error({ err: auditErr }, 'audit write failed'));
+    await reply
+      .code(401)
+      .headers(e.headers ?? {})
+      .send(e.toKeyVault());
+    return false;
+  }
+}
+
+/** Method and path pattern of every data-plane route, as registered (for 405 on a known path). */
+interface RoutePattern {
+  methods: Set<string>;
+  pattern: RegExp;
+}
+
+function toPattern(url: string): RegExp {
+  const parts = url
+    .split('/')
+    .map((seg) => (seg.startsWith(':') ? '[^/]+' : seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${parts.join('/')}$`);
+}
+
+/**
+ * The answer to a vault-scoped request no route matched, in Key Vault's error shape: the bearer challenge
+ * first, as for every vault request; then 405 with `Allow` when the path is a data-plane path taken with
+ * another method (e.g. `PUT /secrets`), else 404 NotFound. The server calls it from its not-found handler for
+ * requests it routes to a vault (vault host name or port, or a Key Vault path on the main port).
+ */
+export type VaultNotFoundHandler = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
+
 interface OpTarget {
   name?: string;
   version?: string;
 }
 
-export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): void {
+export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): VaultNotFoundHandler {
+  const routes: RoutePattern[] = [];
+  app.addHook('onRoute', (r) => {
+    const methods = (Array.isArray(r.method) ? r.method : [r.method]).filter((m) => m !== 'HEAD');
+    if (methods.length === 0) return;
+    const known = routes.find((x) => x.pattern.source === toPattern(r.url).source);
+    if (known) for (const m of methods) known.methods.add(m);
+    else routes.push({ methods: new Set(methods), pattern: toPattern(r.url) });
+  });
+
   // Our own JSON parser: an empty body is "no body" (the SDK's probe), and malformed JSON is a Key Vault error.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => {
@@ -81,45 +159,16 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): vo
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    const token = bearerOf(req);
-    if (!token) {
-      const e = kvUnauthorized(challenge(deps, req));
-      return reply
-        .code(401)
-        .headers(e.headers ?? {})
-        .send(e.toKeyVault());
-    }
-    try {
-      const p = await deps.identity.verifyAccessToken(token, { audiences: KEYVAULT_AUDIENCES, host: req.host });
-      setState(req, {
-        caller: { tenantId: p.tenantId, objectId: p.objectId, appId: p.appId, admin: p.kind === 'admin' },
-      });
-    } catch (err) {
-      const reason = isPipevaultError(err) ? err.message : 'The access token could not be verified.';
-      const e = kvUnauthorized(challenge(deps, req), reason);
-      await deps.audit
-        .record({
-          vault: vaultNameOf(req),
-          operation: 'Authentication',
-          status: 401,
-          reason,
-          clientIp: req.ip,
-          requestId: req.id,
-        })
-        .catch((auditErr) => deps.logger.error({ err: auditErr }, 'audit write failed'));
-      return reply
-        .code(401)
-        .headers(e.headers ?? {})
-        .send(e.toKeyVault());
-    }
+    await authenticate(deps, req, reply);
   });
 
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-ms-request-id', req.id);
     reply.header('x-ms-keyvault-service-version', '1.9.0.0');
     reply.header('cache-control', 'no-cache');
     const clientRequestId = req.headers['x-ms-client-request-id'];
     if (typeof clientRequestId === 'string') reply.header('x-ms-client-request-id', clientRequestId);
+    done(null, payload);
   });
 
   app.setErrorHandler((err, req, reply) => {
@@ -354,4 +403,17 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): vo
       return { body: secretBundle(base, b, apiVersion), version: b.version, name: b.name };
     }),
   );
+  return async (req, reply) => {
+    reply.header('x-ms-keyvault-service-version', '1.9.0.0').header('cache-control', 'no-cache');
+    if (!(await authenticate(deps, req, reply))) return;
+    const path = req.url.split('?')[0];
+    const allowed = new Set<string>();
+    for (const r of routes) if (r.pattern.test(path)) for (const m of r.methods) allowed.add(m);
+    const e =
+      allowed.size > 0 ? kvMethodNotAllowed(req.method, path, [...allowed].sort()) : kvUnknownPath(req.method, path);
+    await reply
+      .code(e.status)
+      .headers(e.headers ?? {})
+      .send(e.toKeyVault());
+  };
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from '../../common/clock.js';
 import { randomIds, type IdGenerator } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
@@ -9,7 +9,7 @@ import { KeyVaultStore } from '../../storage/keyvault-store.js';
 import { AuditLog } from '../audit/audit.js';
 import { SecretService } from '../domain/secrets.js';
 import { VaultService } from '../domain/vaults.js';
-import { registerDataPlane } from './data-plane.js';
+import { registerDataPlane, type VaultNotFoundHandler } from './data-plane.js';
 import { registerManagement } from './management.js';
 
 /**
@@ -77,21 +77,28 @@ function vaultUriFor(deps: KeyVaultDeps) {
   };
 }
 
-export function keyVaultPlugin(deps: KeyVaultDeps): FastifyPluginAsync {
-  return async (app: FastifyInstance) => {
+/**
+ * The plugin, and `notFound`: Key Vault's answer to a vault-scoped request no route matched (see
+ * VaultNotFoundHandler), for the server's not-found handler once the plugin is registered.
+ */
+export type KeyVaultPlugin = FastifyPluginAsync & { notFound: VaultNotFoundHandler };
+
+export function keyVaultPlugin(deps: KeyVaultDeps): KeyVaultPlugin {
+  let notFound: VaultNotFoundHandler | undefined;
+  const plugin: FastifyPluginAsync = async (app: FastifyInstance) => {
     const kv = createKeyVault(deps);
     for (const name of ['default', ...(deps.config?.vaults ?? []).map((v) => v.name)]) await kv.vaults.ensure(name);
     const roles = deps.identity.roles;
 
-    await app.register(async (dataPlane) =>
-      registerDataPlane(dataPlane, {
+    await app.register(async (dataPlane) => {
+      notFound = registerDataPlane(dataPlane, {
         ...kv,
         logger: deps.logger,
         loose: deps.config?.loose ?? false,
         identity: deps.identity,
         roleAssignments: (principalId) => roles.assignmentsFor(principalId),
-      }),
-    );
+      });
+    });
     await app.register(async (management) =>
       registerManagement(management, {
         ...kv,
@@ -101,4 +108,10 @@ export function keyVaultPlugin(deps: KeyVaultDeps): FastifyPluginAsync {
       }),
     );
   };
+  return Object.assign(plugin, {
+    notFound: async (req: FastifyRequest, reply: FastifyReply) => {
+      if (!notFound) throw new Error('the Key Vault plugin is not registered');
+      await notFound(req, reply);
+    },
+  });
 }
