@@ -272,9 +272,15 @@ function clientCertificateContext(
       ...(ca ? { ca } : {}),
     });
   } catch (e) {
+    const reason = (e as Error).message;
+    // OpenSSL 3 reads RC2-40 (the certificate bag cipher of OpenSSL 1.x and older Windows exports) only with its
+    // legacy provider, which node does not load
+    const hint = /unsupported/i.test(reason)
+      ? '; a file encrypted with RC2 (older OpenSSL and Windows defaults) must be exported again with OpenSSL 3 (openssl pkcs12 -export)'
+      : '';
     throw outboundRequestFailed(
       url,
-      `the client certificate (authentication.pfx) could not be read (${(e as Error).message}): pfx must be a base64 PKCS#12 file and password its password`,
+      `the client certificate (authentication.pfx) could not be read (${reason}): pfx must be a base64 PKCS#12 file and password its password${hint}`,
     );
   }
 }

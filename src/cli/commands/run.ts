@@ -61,7 +61,9 @@ function jsonObject(text: string, flag: string): Record<string, unknown> {
 export function register(program: Command): void {
   program
     .command('run')
-    .description('run one pipeline of a factory folder (ADF git layout or ARM export) or pipeline file, embedded')
+    .description(
+      'run one pipeline of a factory folder (ADF git layout or ARM export) or pipeline file, embedded or on a server',
+    )
     .argument('<path>', 'an ADF git folder, an ARM template (or its folder), or one pipeline JSON file')
     .requiredOption('--pipeline <name>', 'the pipeline to run')
     .option(
