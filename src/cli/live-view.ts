@@ -16,9 +16,18 @@ interface Row {
   /** Activity runs seen (loop iterations, retries); shown as ×N when more than one. */
   runs: number;
   open: Set<string>;
-  /** Where the row sorts: its pipeline run's order of appearance, then the activity's `seq` in that run. */
-  runOrder: number;
-  seq: number;
+  /** Where the row sorts: see Placement. */
+  order: readonly number[];
+}
+
+/**
+ * Where an activity run (or a pipeline run) sits in the view: `order` compares element by element — a run's
+ * activities by their `seq` (the order they started), a child pipeline run's right after the ExecutePipeline
+ * activity that started it — and `level` is the indentation.
+ */
+interface Placement {
+  order: readonly number[];
+  level: number;
 }
 
 const REDRAW_MS = 100;
@@ -30,9 +39,9 @@ const REDRAW_MS = 100;
  */
 export class LiveView {
   private readonly rows = new Map<string, Row>();
-  private readonly runOrder = new Map<string, number>();
-  /** Nesting depth of activity runs still open: a container is open while its inner activities run. */
-  private readonly depth = new Map<string, number>();
+  private readonly runs = new Map<string, Placement>();
+  /** Activity runs still open: a container (ForEach, ExecutePipeline…) is open while its inner activities run. */
+  private readonly open = new Map<string, Placement>();
   private run: PipelineRunRecord | undefined;
   private timer: NodeJS.Timeout | undefined;
   private drawn = 0;
@@ -45,18 +54,31 @@ export class LiveView {
 
   pipeline(r: PipelineRunRecord): void {
     if (!r.parentRunId) this.run = r;
-    if (!this.runOrder.has(r.runId)) this.runOrder.set(r.runId, this.runOrder.size);
+    if (!this.runs.has(r.runId)) this.runs.set(r.runId, this.placeRun(r.parentRunId ? r.invokedBy.id : null));
+  }
+
+  private placeRun(invokingActivityRunId: string | null): Placement {
+    if (invokingActivityRunId === null) return { order: [], level: 0 };
+    const by = this.open.get(invokingActivityRunId);
+    return by ? { order: by.order, level: by.level + 1 } : { order: [Number.MAX_SAFE_INTEGER], level: 1 };
   }
 
   activity(r: ActivityRunRecord): void {
-    const level = r.parentActivityRunId ? (this.depth.get(r.parentActivityRunId) ?? 0) + 1 : 0;
-    if (r.status === 'InProgress') this.depth.set(r.activityRunId, level);
-    else this.depth.delete(r.activityRunId);
-    const child = this.run !== undefined && r.pipelineRunId !== this.run.runId;
-    const key = `${child ? `${r.pipelineName}/` : ''}${'  '.repeat(level)}${r.activityName}`;
+    let run = this.runs.get(r.pipelineRunId);
+    if (!run) {
+      run = this.placeRun(this.run && this.run.runId !== r.pipelineRunId ? '' : null);
+      this.runs.set(r.pipelineRunId, run);
+    }
+    const parent = r.parentActivityRunId ? this.open.get(r.parentActivityRunId) : undefined;
+    // An inner activity whose container has not been reported is still one level below the run's activities.
+    const level = parent ? parent.level + 1 : run.level + (r.parentActivityRunId ? 1 : 0);
+    const place: Placement = { order: [...run.order, r.seq], level };
+    if (r.status === 'InProgress') this.open.set(r.activityRunId, place);
+    else this.open.delete(r.activityRunId);
+    const child = run.order.length > 0;
+    const key = `${'  '.repeat(place.level)}${child ? `${r.pipelineName}/` : ''}${r.activityName}`;
     let row = this.rows.get(key);
     if (!row) {
-      if (!this.runOrder.has(r.pipelineRunId)) this.runOrder.set(r.pipelineRunId, this.runOrder.size);
       row = {
         label: key,
         status: r.status,
@@ -64,8 +86,7 @@ export class LiveView {
         durationInMs: null,
         runs: 0,
         open: new Set(),
-        runOrder: this.runOrder.get(r.pipelineRunId) as number,
-        seq: r.seq,
+        order: place.order,
       };
       this.rows.set(key, row);
       this.sorted = false;
@@ -98,7 +119,7 @@ export class LiveView {
   lines(): string[] {
     if (!this.sorted) {
       // A container's inner activities may report before the container does; seq is the order they started.
-      const ordered = [...this.rows.entries()].sort(([, a], [, b]) => a.runOrder - b.runOrder || a.seq - b.seq);
+      const ordered = [...this.rows.entries()].sort(([, a], [, b]) => compareOrder(a.order, b.order));
       this.rows.clear();
       for (const [k, v] of ordered) this.rows.set(k, v);
       this.sorted = true;
@@ -127,6 +148,11 @@ export class LiveView {
     this.out.write(`${this.drawn ? `\x1b[${this.drawn}F` : ''}\x1b[J${text}\n`);
     this.drawn = lines.length;
   }
+}
+
+function compareOrder(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
 }
 
 function formatDuration(ms: number | null): string {

@@ -318,6 +318,14 @@ export class RunExecution {
     return s.store.mustDrain ? s.store.flush() : undefined;
   }
 
+  /** Records an activity run InProgress (an activity still running, or a container about to start others). */
+  saveStarted(r: ActivityRunRecord, input: unknown): void {
+    r.input = input;
+    const shown = this.mask(r) as ActivityRunRecord;
+    this.services.store.saveActivityRun(shown);
+    this.services.onActivityRun?.(shown);
+  }
+
   private mask(v: unknown): unknown {
     return this.services.maskRecord && v !== null && v !== undefined ? this.services.maskRecord(v) : v;
   }
@@ -475,6 +483,8 @@ export class RunExecution {
     }
 
     const ctx = new ActivityCtx(this, a, frame, activityRunId, input, exprCtx, this.services, this.startChild);
+    ctx.startRecord = r;
+    ctx.startInput = plan.secureInput ? SECURE_MARKER : recordedInput;
     let ret: ActivityResult | Promise<ActivityResult>;
     try {
       ret = def.execute(ctx);
@@ -497,10 +507,7 @@ export class RunExecution {
     ctx: ActivityCtx,
     recordedInput: unknown,
   ): Promise<Attempt> {
-    r.input = plan.secureInput ? SECURE_MARKER : recordedInput;
-    const shown = this.mask(r) as ActivityRunRecord;
-    this.services.store.saveActivityRun(shown);
-    this.services.onActivityRun?.(shown);
+    ctx.reportStarted();
     let res: ActivityResult;
     try {
       res = await this.guard(ret, a, ctx, plan.timeoutMs);
@@ -734,6 +741,9 @@ class ScopeRun {
 }
 
 class ActivityCtx implements ActivityContext {
+  /** The attempt's record and recorded input, until the record has been reported InProgress. */
+  startRecord: ActivityRunRecord | null = null;
+  startInput: unknown = null;
   private attemptCtl: AbortController | null = null;
   private combined: AbortSignal | null = null;
   private abortListener: (() => void) | null = null;
@@ -825,11 +835,24 @@ class ActivityCtx implements ActivityContext {
     this.exec.returnValue = value;
   }
 
+  /**
+   * Records the activity InProgress once: when `execute` did not finish synchronously, or earlier, before a
+   * container starts inner activities or a child run, so a container's record always precedes theirs.
+   */
+  reportStarted(): void {
+    const r = this.startRecord;
+    if (!r) return;
+    this.startRecord = null;
+    this.exec.saveStarted(r, this.startInput);
+  }
+
   runActivities(activities: readonly Activity[], opts?: ScopeOptions): Promise<ScopeOutcome> {
+    this.reportStarted();
     return this.exec.runChildScope(activities, this.frame, this.activityRunId, opts);
   }
 
   executePipeline(req: ChildRunRequest): Promise<ChildRunOutcome> {
+    this.reportStarted();
     return this.child(req, { activityName: this.activity.name, activityRunId: this.activityRunId });
   }
 
