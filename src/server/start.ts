@@ -32,6 +32,8 @@ export interface StartServerOptions {
   inMemory?: boolean;
   certFile?: string;
   keyFile?: string;
+  /** `--ca`: the CA that issued `certFile`, recorded in server.json for clients to trust. */
+  caFile?: string;
   /** Extra vaults: `{name, port?}`; those with a port get their own listener. */
   vaults?: VaultBinding[];
   factories?: string[];
@@ -54,7 +56,10 @@ export interface RunningServer {
   dataDir: string;
   caFile?: string;
   caBundleFile?: string;
-  /** The CA (PEM) clients must trust; the user certificate itself with --cert/--key. */
+  /**
+   * The CA (PEM) clients must trust: the generated one; with --cert/--key, `--ca` or the chain's own root, else
+   * the given certificate chain itself.
+   */
   ca: string;
   adminCredentialFile: string;
   /** `IDENTITY_HEADER` for App Service–style managed identity clients. */
@@ -105,15 +110,21 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   ];
   if ((opts.certFile && !opts.keyFile) || (!opts.certFile && opts.keyFile))
     throw badInput('--cert and --key go together', '--cert');
+  if (opts.caFile && !opts.certFile)
+    throw badInput(
+      '--ca names the CA of a certificate given with --cert/--key; without them pipevault makes its own',
+      '--ca',
+    );
 
   const tls = opts.certFile
-    ? {
-        ...readUserTls({ certFile: opts.certFile, keyFile: opts.keyFile as string }),
-        caFile: undefined,
-        caBundleFile: undefined,
-      }
+    ? readUserTls({ certFile: opts.certFile, keyFile: opts.keyFile as string, caFile: opts.caFile, dataDir })
     : await ensureTls({ dataDir, hosts: [host], clock });
-  const ca = 'ca' in tls ? tls.ca : tls.cert;
+  if (opts.certFile && !tls.caFile)
+    logger.warn(
+      { cert: opts.certFile },
+      'the --cert file does not include its root CA and no --ca was given: server.json names no CA, so clients must already trust the issuer',
+    );
+  const ca = tls.ca;
 
   const storeUrl = opts.inMemory ? 'sqlite::memory:' : (opts.store ?? `sqlite:${join(dataDir, 'pipevault.db')}`);
   const store: Database = await openDatabase({ url: storeUrl, schema: opts.storeSchema, clock });

@@ -2,9 +2,10 @@ import 'reflect-metadata'; // @peculiar/x509 (through tsyringe) needs the Reflec
 import { createPrivateKey, webcrypto, randomBytes, X509Certificate as NodeX509 } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import * as x509 from '@peculiar/x509';
+import { badInput } from '../common/catalogue.js';
 import type { Clock } from '../common/clock.js';
 
 /**
@@ -126,7 +127,86 @@ export async function ensureTls(opts: { dataDir: string; hosts: string[]; clock:
   return { cert: certPem, key: keyPem, ca: caPem, caFile: f('ca.pem'), caBundleFile: f('ca-bundle.pem'), dir };
 }
 
-/** User-supplied `--cert/--key`: read as given; the CA file is the certificate itself (or its chain). */
-export function readUserTls(opts: { certFile: string; keyFile: string }): { cert: string; key: string } {
-  return { cert: readFileSync(opts.certFile, 'utf8'), key: readFileSync(opts.keyFile, 'utf8') };
+/** User-supplied `--cert/--key` (and `--ca`), read and checked. */
+export interface UserTls {
+  cert: string;
+  key: string;
+  /** PEM of the CA clients must trust: `--ca`, else the chain's own root; else the certificate chain itself. */
+  ca: string;
+  /** The file holding that CA (absolute), or undefined when the chain does not include its root and no `--ca` was given. */
+  caFile: string | undefined;
+  /** `{dataDir}/tls/ca-bundle.pem`: system CAs plus that CA, written when caFile is known. */
+  caBundleFile: string | undefined;
+}
+
+const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+function readCertificates(file: string, flag: string): { pem: string; cert: NodeX509 }[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw badInput(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, flag);
+  }
+  const pems = text.match(PEM_CERT) ?? [];
+  if (pems.length === 0) throw badInput(`${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`, flag);
+  return pems.map((pem) => {
+    try {
+      return { pem: pem + '\n', cert: new NodeX509(pem) };
+    } catch (e) {
+      throw badInput(`${file} holds a certificate that cannot be parsed: ${(e as Error).message}`, flag);
+    }
+  });
+}
+
+const issued = (child: NodeX509, issuer: NodeX509) => child.checkIssued(issuer) && child.verify(issuer.publicKey);
+
+/**
+ * `--cert/--key`, and the CA clients must trust, which `server.json` records as `caFile` (the CLI pins it) and
+ * `ca-bundle.pem` carries for NODE_EXTRA_CA_CERTS: `--ca FILE` when given (it must have issued the chain's top
+ * certificate); else the chain's root when the `--cert` file ends with a self-signed certificate (a self-signed
+ * certificate, or a chain with its root); else none — the issuer is one clients already trust (the system
+ * store), and `caFile` stays null as before.
+ */
+export function readUserTls(opts: { certFile: string; keyFile: string; caFile?: string; dataDir: string }): UserTls {
+  const chain = readCertificates(opts.certFile, '--cert');
+  let key: string;
+  try {
+    key = readFileSync(opts.keyFile, 'utf8');
+  } catch (e) {
+    throw badInput(
+      `cannot read ${opts.keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      '--key',
+    );
+  }
+  let privateKey: ReturnType<typeof createPrivateKey>;
+  try {
+    privateKey = createPrivateKey(key);
+  } catch (e) {
+    throw badInput(`${opts.keyFile} holds no usable private key: ${(e as Error).message}`, '--key');
+  }
+  if (!chain[0].cert.checkPrivateKey(privateKey))
+    throw badInput(`${opts.keyFile} is not the private key of the first certificate in ${opts.certFile}`, '--key');
+  const cert = readFileSync(opts.certFile, 'utf8');
+  const top = chain[chain.length - 1].cert;
+
+  let ca: { pem: string; file: string } | undefined;
+  if (opts.caFile) {
+    const cas = readCertificates(opts.caFile, '--ca');
+    if (!cas.some((c) => c.cert.fingerprint256 === top.fingerprint256 || issued(top, c.cert)))
+      throw badInput(
+        `${opts.caFile} did not issue the certificate in ${opts.certFile} (its issuer is "${top.issuer.replace(/\n/g, ', ')}")`,
+        '--ca',
+      );
+    ca = { pem: cas.map((c) => c.pem).join(''), file: resolve(opts.caFile) };
+  } else if (issued(top, top)) {
+    ca = { pem: chain[chain.length - 1].pem, file: resolve(opts.certFile) };
+  }
+  if (!ca) return { cert, key, ca: cert, caFile: undefined, caBundleFile: undefined };
+  const dir = join(opts.dataDir, 'tls');
+  mkdirSync(dir, { recursive: true });
+  const bundleFile = join(dir, 'ca-bundle.pem');
+  const bundle = [...rootCertificates, ca.pem.trim()].join('\n') + '\n';
+  if (!existsSync(bundleFile) || readFileSync(bundleFile, 'utf8') !== bundle) writeFileSync(bundleFile, bundle);
+  return { cert, key, ca: ca.pem, caFile: ca.file, caBundleFile: bundleFile };
 }

@@ -11,6 +11,7 @@ interface StartOptions {
   store?: string;
   cert?: string;
   key?: string;
+  ca?: string;
   inMemory?: boolean;
   vault: string[];
   factory: string[];
@@ -47,6 +48,7 @@ export function register(program: Command): void {
     .option('--store <url>', 'sqlite:PATH or postgres://user@host:port/db (default: sqlite in the data dir)')
     .option('--cert <file>', 'PEM certificate to serve instead of the generated one (with --key)')
     .option('--key <file>', 'PEM private key for --cert')
+    .option('--ca <file>', "PEM CA that issued --cert (e.g. mkcert's rootCA.pem); server.json records it for clients")
     .option('--in-memory', 'keep everything in memory; nothing survives a stop')
     .option(
       '--vault <NAME[=PORT]>',
@@ -84,6 +86,7 @@ export function register(program: Command): void {
         inMemory: o.inMemory,
         certFile: o.cert,
         keyFile: o.key,
+        caFile: o.ca,
         vaults,
         factories: o.factory,
         watch: o.watch,
