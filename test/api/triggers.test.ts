@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { tempDir } from '../helpers/tmp.js';
 import { API, factoryPath, startApi, window, type ApiHarness } from './helpers.js';
 
 /**
@@ -61,7 +62,12 @@ describe('triggers', () => {
     // starting a started trigger is fine (ADF answers 200)
     assert.equal((await h.call('POST', `${F}/triggers/hourly/start?${API}`)).status, 200);
 
-    const replace = await h.call('PUT', `${F}/triggers/hourly?${API}`, { body: schedule(later) });
+    // the same definition again is no change (a factory folder published anew): still started
+    const same = await h.call('PUT', `${F}/triggers/hourly?${API}`, { body: schedule(later) });
+    assert.equal(same.status, 200, same.text);
+    assert.equal(same.json.properties.runtimeState, 'Started');
+    const changed = schedule(new Date(Date.now() + 7200_000).toISOString());
+    const replace = await h.call('PUT', `${F}/triggers/hourly?${API}`, { body: changed });
     assert.equal(replace.status, 400);
     assert.equal(replace.json.error.code, 'TriggerEnabledCannotUpdate');
     assert.equal(replace.json.error.message, 'Cannot update enabled Trigger; the trigger needs to be disabled first.');
@@ -72,7 +78,8 @@ describe('triggers', () => {
 
     assert.equal((await h.call('POST', `${F}/triggers/hourly/stop?${API}`)).status, 200);
     assert.equal(await state('hourly'), 'Stopped');
-    assert.equal((await h.call('PUT', `${F}/triggers/hourly?${API}`, { body: schedule(later) })).status, 200);
+    assert.equal((await h.call('PUT', `${F}/triggers/hourly?${API}`, { body: changed })).status, 200);
+    assert.equal(await state('hourly'), 'Stopped');
     assert.equal((await h.call('DELETE', `${F}/triggers/hourly?${API}`)).status, 200);
   });
 
@@ -157,5 +164,37 @@ describe('triggers', () => {
     const listed = await h.call('POST', `${F}/querytriggers?${API}`, { body: {} });
     assert.equal(listed.status, 200, listed.text);
     assert.ok(listed.json.value.some((t: { name: string }) => t.name === 'broken'));
+  });
+
+  test('a started trigger is started again after a restart, and fires', async () => {
+    const dataDir = tempDir();
+    const a = await startApi({ dataDir });
+    const D = factoryPath('default');
+    assert.equal((await a.call('PUT', `${D}/pipelines/stamped?${API}`, { body: pipeline })).status, 200);
+    const first = new Date(Math.ceil((Date.now() + 5000) / 1000) * 1000);
+    const t = schedule(first.toISOString());
+    assert.equal((await a.call('PUT', `${D}/triggers/survivor?${API}`, { body: t })).status, 200);
+    assert.equal((await a.call('POST', `${D}/triggers/survivor/start?${API}`)).status, 200);
+    await a.server.close();
+
+    const b = await startApi({ dataDir });
+    const got = await b.call('GET', `${D}/triggers/survivor?${API}`);
+    assert.equal(got.json.properties.runtimeState, 'Started');
+    let runs: { runId: string; parameters: Record<string, string> }[] = [];
+    // the first instant, or (on a machine too slow to restart in 5 s) the one a minute later
+    for (let i = 0; i < 1500 && !runs.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const q = await b.call('POST', `${D}/queryPipelineRuns?${API}`, {
+        body: { ...window(), filters: [{ operand: 'TriggerName', operator: 'Equals', values: ['survivor'] }] },
+      });
+      runs = q.json.value;
+    }
+    assert.equal(runs.length, 1);
+    assert.equal(
+      (Date.parse(runs[0].parameters.scheduled) - first.getTime()) % 60_000,
+      0,
+      'an instant of the schedule',
+    );
+    assert.equal((await b.call('POST', `${D}/triggers/survivor/stop?${API}`)).status, 200);
   });
 });

@@ -237,7 +237,7 @@ export class AdfService {
 
   /**
    * A trigger's runtimeState belongs to the service, as in ADF: a written trigger is Stopped whatever the body
-   * says, and a started one cannot be replaced until it is stopped.
+   * says, and a started one cannot be replaced with a different definition until it is stopped.
    */
   private async withRuntimeState(factory: string, items: CandidateResource[]): Promise<CandidateResource[]> {
     const out: CandidateResource[] = [];
@@ -247,7 +247,13 @@ export class AdfService {
         continue;
       }
       const existing = await this.factories.getResource(factory, 'triggers', it.name);
-      if (existing && runtimeState(existing) === 'Started') throw triggerEnabledCannotUpdate();
+      if (existing && runtimeState(existing) === 'Started') {
+        // the same definition again (a factory folder published anew, a server restarted with --factory)
+        // changes nothing, so it is no update; a different one needs the trigger stopped first
+        if (!sameDefinition(existing.properties, it.properties)) throw triggerEnabledCannotUpdate();
+        out.push({ ...it, properties: { ...it.properties, runtimeState: 'Started' } });
+        continue;
+      }
       out.push({ ...it, properties: { ...it.properties, runtimeState: 'Stopped' } });
     }
     return out;
@@ -433,6 +439,12 @@ export class AdfService {
 
 function runtimeState(t: FactoryResourceRecord): TriggerRuntimeState {
   return (t.properties as { runtimeState?: unknown }).runtimeState === 'Started' ? 'Started' : 'Stopped';
+}
+
+function sameDefinition(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const { runtimeState: _a, ...x } = a;
+  const { runtimeState: _b, ...y } = b;
+  return JSON.stringify(x) === JSON.stringify(y);
 }
 
 function asTrigger(t: FactoryResourceRecord): TriggerDefinition {

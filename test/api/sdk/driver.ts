@@ -196,7 +196,9 @@ scenario(
     assert(tr.value[0].triggeredPipelines?.hello === run.runId, JSON.stringify(tr.value[0].triggeredPipelines));
     assert(tr.value[0].triggerRunTimestamp instanceof Date, 'triggerRunTimestamp is a date');
     try {
-      await client.triggers.createOrUpdate(RG, F, 'sdk-schedule', started);
+      await client.triggers.createOrUpdate(RG, F, 'sdk-schedule', {
+        properties: { ...started.properties, description: 'changed while started' },
+      });
       throw new Error('a started trigger was replaced');
     } catch (e) {
       const err = e as { statusCode?: number; code?: string };
