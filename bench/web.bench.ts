@@ -2,7 +2,8 @@
  * The product's scenario at volume: a ForEach (batchCount 50) of 10,000 Web activities, each GETting a vault
  * secret with the factory's managed identity (secure output, records written, masking on), against a raw loop of
  * the same HTTPS GETs — same server, same URL routing, same token, 50 at a time — measured in the same run.
- * Goal (issue 5 §5): the pipeline reaches at least 50% of the raw loop's rate.
+ * Goal (issue 5 §5): the pipeline reaches at least 50% of the raw loop's rate (wall time, the better of two
+ * alternating rounds each); rates per CPU-second of the process are printed beside, stable on a shared machine.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -12,6 +13,7 @@ import type { BenchResult } from './harness.js';
 
 const N = Number(process.env.PV_BENCH_WEB_N ?? 10_000);
 const CONCURRENCY = 50;
+const ROUNDS = Number(process.env.PV_BENCH_WEB_ROUNDS ?? 2);
 const VAULT = 'bench-kv';
 const SECRET_URL = `https://${VAULT}.vault.azure.net/secrets/bench-secret?api-version=7.0`;
 
@@ -63,7 +65,12 @@ function writeFactory(dir: string): void {
 }
 
 /** The raw loop: CONCURRENCY workers, each sending its next GET when the previous answer is in. */
-async function rawLoop(o: { port: number; ca: string; token: string; n: number }): Promise<number> {
+async function rawLoop(o: {
+  port: number;
+  ca: string;
+  token: string;
+  n: number;
+}): Promise<{ rate: number; cpuRate: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY, ca: o.ca });
   const get = () =>
     new Promise<void>((resolve, reject) => {
@@ -91,6 +98,7 @@ async function rawLoop(o: { port: number; ca: string; token: string; n: number }
     });
   let next = 0;
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < o.n) {
@@ -100,8 +108,15 @@ async function rawLoop(o: { port: number; ca: string; token: string; n: number }
     }),
   );
   const s = Number(process.hrtime.bigint() - start) / 1e9;
+  const c = cpuSeconds(cpu);
   agent.destroy();
-  return o.n / s;
+  return { rate: o.n / s, cpuRate: o.n / c };
+}
+
+/** CPU seconds of this process (client, server and engine are all in it) since `from`. */
+function cpuSeconds(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
 }
 
 export default async function bench(): Promise<BenchResult[]> {
@@ -143,13 +158,26 @@ export default async function bench(): Promise<BenchResult[]> {
       await engine.createRun({ pipelineName: 'ReadMany', parameters: { n: 500 } })
     ).done;
 
-    const rawRate = await rawLoop({ port: server.port, ca: server.ca, token, n: N });
-    const start = process.hrtime.bigint();
-    const run = await (await engine.createRun({ pipelineName: 'ReadMany', parameters: { n: N } })).done;
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    if (run.status !== 'Succeeded') throw new Error(`the bench pipeline ${run.status}: ${run.message}`);
-    const count = await runs.countActivityRuns(run.runId);
-    const rate = N / seconds;
+    // Two rounds, each path once per round, the better of each kept: on a shared machine the load changes
+    // between one measurement and the next, and alternating keeps it from favouring one side.
+    let raw = { rate: 0, cpuRate: 0 };
+    let best = { rate: 0, cpuRate: 0, seconds: 0, runId: '' };
+    for (let round = 0; round < ROUNDS; round++) {
+      const r = await rawLoop({ port: server.port, ca: server.ca, token, n: N });
+      raw = { rate: Math.max(raw.rate, r.rate), cpuRate: Math.max(raw.cpuRate, r.cpuRate) };
+      const start = process.hrtime.bigint();
+      const cpu = process.cpuUsage();
+      const run = await (await engine.createRun({ pipelineName: 'ReadMany', parameters: { n: N } })).done;
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const cpuRate = N / cpuSeconds(cpu);
+      if (run.status !== 'Succeeded') throw new Error(`the bench pipeline ${run.status}: ${run.message}`);
+      if (N / seconds > best.rate) best = { ...best, rate: N / seconds, seconds, runId: run.runId };
+      best.cpuRate = Math.max(best.cpuRate, cpuRate);
+    }
+    const rawRate = raw.rate;
+    const { seconds } = best;
+    const count = await runs.countActivityRuns(best.runId);
+    const rate = best.rate;
     const ratio = rate / rawRate;
     await session.close();
     return [
@@ -163,6 +191,10 @@ export default async function bench(): Promise<BenchResult[]> {
           activities: N,
           ratio: Number(ratio.toFixed(3)),
           seconds: Number(seconds.toFixed(2)),
+          cpuRate: Math.round(best.cpuRate),
+          rawCpuRate: Math.round(raw.cpuRate),
+          cpuRatio: Number((best.cpuRate / raw.cpuRate).toFixed(3)),
+          rounds: ROUNDS,
           activityRunsRecorded: count,
         },
       },
