@@ -132,13 +132,57 @@ export function secretForms(value: string): string[] {
 
 // ---- registry ---------------------------------------------------------------------------------------------
 
+/** What a registry masks with: the matcher and what lets callers skip it. */
+interface Built {
+  matcher: Matcher;
+  /** No string shorter than this can hold a form. */
+  minLength: number;
+  /** Whether a number's text can hold a form: only when some value is all digits. */
+  digitsOnly: boolean;
+  /**
+   * Object keys found to hold no form. A JSON-like value repeats a few dozen keys endlessly (every record has
+   * the same fields), and V8 keeps a key's hash in the string, so asking the set costs less than the matcher.
+   */
+  cleanKeys: Set<string>;
+}
+
+/** Beyond this many, keys are not remembered (values with ever-new keys, such as maps keyed by id). */
+const CLEAN_KEYS_MAX = 4096;
+
+/**
+ * Built matchers by set of values, shared by every registry of the process: building one costs a millisecond or
+ * two (the forms, the expression, and V8 compiling it to native code on its first runs), and a run that registers
+ * the same secrets as one before it (each `pipevault run` of a factory, each run of a server registering its
+ * SecureString parameters again) reuses it. Bounded, least recently used first out.
+ */
+const builtCache = new Map<string, Built>();
+const BUILT_CACHE_SIZE = 16;
+
+function buildFor(values: ReadonlySet<string>): Built {
+  const key = JSON.stringify([...values].sort()); // unambiguous whatever the values hold
+  let built = builtCache.get(key);
+  if (built) {
+    builtCache.delete(key); // re-inserted below as the most recently used
+  } else {
+    const patterns = new Set<string>();
+    for (const v of values) for (const f of secretForms(v)) patterns.add(f);
+    let minLength = Infinity;
+    for (const p of patterns) minLength = Math.min(minLength, p.length);
+    const digitsOnly = [...values].some((v) => /^[0-9.eE+-]+$/.test(v));
+    built = { matcher: buildMatcher([...patterns]), minLength, digitsOnly, cleanKeys: new Set() };
+    if (builtCache.size >= BUILT_CACHE_SIZE) builtCache.delete(builtCache.keys().next().value as string);
+  }
+  builtCache.set(key, built);
+  return built;
+}
+
 /** The values of one registry tree and the matcher built from them (rebuilt lazily after a change). */
 class SecretStore {
   /** Values of MIN_SUBSTRING_LENGTH characters or more: masked everywhere they occur. */
   readonly long = new Set<string>();
   /** Shorter values: masked only as whole strings. */
   readonly short = new Set<string>();
-  private built: { matcher: Matcher; minLength: number; digitsOnly: boolean } | undefined;
+  private built: Built | undefined;
   private dirty = false;
 
   add(value: string): boolean {
@@ -149,18 +193,9 @@ class SecretStore {
     return true;
   }
 
-  /**
-   * The matcher, with what lets callers skip it: no string shorter than `minLength` can hold a form, and a
-   * number's text can hold one only when some value is all digits (`digitsOnly`).
-   */
-  get(): { matcher: Matcher; minLength: number; digitsOnly: boolean } | undefined {
+  get(): Built | undefined {
     if (this.dirty) {
-      const patterns = new Set<string>();
-      for (const v of this.long) for (const f of secretForms(v)) patterns.add(f);
-      let minLength = Infinity;
-      for (const p of patterns) minLength = Math.min(minLength, p.length);
-      const digitsOnly = [...this.long].some((v) => /^[0-9.eE+-]+$/.test(v));
-      this.built = { matcher: buildMatcher([...patterns]), minLength, digitsOnly };
+      this.built = buildFor(this.long);
       this.dirty = false;
     }
     return this.built;
@@ -237,11 +272,12 @@ export class SecretRegistry implements Masker {
   }
 
   maskString(text: string): string {
-    if (this.store.short.size > 0 && this.store.short.has(text)) return SECRET_MARKER;
+    const short = this.store.short;
+    if (short.size > 0 && short.has(text)) return SECRET_MARKER;
     const built = this.store.get();
-    if (!built || text.length < built.minLength) return text;
+    if (built === undefined || text.length < built.minLength) return text;
     const ranges = built.matcher.ranges(text);
-    return ranges ? replaceRanges(text, ranges) : text;
+    return ranges === undefined ? text : replaceRanges(text, ranges);
   }
 
   /**
@@ -252,7 +288,7 @@ export class SecretRegistry implements Masker {
    */
   maskJson<T>(value: T): T {
     if (this.size === 0) return value;
-    return this.maskValue(value, undefined) as T;
+    return maskValue(this.scope(), value, []) as T;
   }
 
   /**
@@ -263,65 +299,96 @@ export class SecretRegistry implements Masker {
     const text = JSON.stringify(value, null, space) as string | undefined;
     if (text === undefined || this.size === 0) return text as string;
     if (this.store.short.size === 0 && !this.store.get()?.matcher.mayMatch(text)) return text;
-    return JSON.stringify(this.maskValue(value, undefined), null, space);
+    return JSON.stringify(this.maskJson(value), null, space);
   }
 
-  /**
-   * `ancestors` guards against cycles (not JSON, but a caller may pass one): a cycle is returned as it is. It is
-   * created on the first nested object only, so flat values cost nothing.
-   */
-  private maskValue(v: unknown, ancestors: Set<object> | undefined): unknown {
-    switch (typeof v) {
-      case 'string':
-        return this.maskString(v);
-      case 'number':
-      case 'bigint': {
-        if (this.store.short.size === 0 && !this.store.get()?.digitsOnly) return v;
-        const s = String(v);
-        const m = this.maskString(s);
-        return m === s ? v : m;
-      }
-      case 'object': {
-        if (v === null) return v;
-        ancestors ??= new Set();
-        if (ancestors.has(v)) return v;
-        ancestors.add(v);
-        try {
-          return this.maskObject(v, ancestors);
-        } finally {
-          ancestors.delete(v);
-        }
-      }
-      default:
-        return v;
-    }
+  private scope(): Scope {
+    const built = this.store.get();
+    const short = this.store.short;
+    return { short, built, numbers: short.size > 0 || built?.digitsOnly === true };
   }
+}
 
-  private maskObject(v: object, ancestors: Set<object>): unknown {
-    if (Array.isArray(v)) {
-      let copy: unknown[] | undefined;
-      for (let i = 0; i < v.length; i++) {
-        const m = this.maskValue(v[i], ancestors);
-        if (m !== v[i]) (copy ??= v.slice())[i] = m;
-      }
-      return copy ?? v;
+/** What one masking call needs of the registry, looked up once per call rather than once per string. */
+interface Scope {
+  short: ReadonlySet<string>;
+  built: Built | undefined;
+  /** Whether a number can spell a secret (some value is short or all digits). */
+  numbers: boolean;
+}
+
+function maskText(scope: Scope, text: string): string {
+  if (scope.short.size > 0 && scope.short.has(text)) return SECRET_MARKER;
+  const built = scope.built;
+  if (built === undefined || text.length < built.minLength) return text;
+  const ranges = built.matcher.ranges(text);
+  return ranges === undefined ? text : replaceRanges(text, ranges);
+}
+
+/** maskText for object keys, which repeat from value to value: a key found clean is remembered. */
+function maskKey(scope: Scope, key: string): string {
+  if (scope.short.size > 0 && scope.short.has(key)) return SECRET_MARKER;
+  const built = scope.built;
+  if (built === undefined || key.length < built.minLength || built.cleanKeys.has(key)) return key;
+  const ranges = built.matcher.ranges(key);
+  if (ranges !== undefined) return replaceRanges(key, ranges);
+  if (built.cleanKeys.size < CLEAN_KEYS_MAX) built.cleanKeys.add(key);
+  return key;
+}
+
+/**
+ * `ancestors` (the objects on the path from the root) guards against cycles (not JSON, but a caller may pass
+ * one): a cycle is returned as it is. An array rather than a set: JSON is shallow, and searching a few entries
+ * costs less than hashing. An object met twice off the path (shared, not cyclic) is masked at both places.
+ */
+function maskValue(scope: Scope, v: unknown, ancestors: object[]): unknown {
+  switch (typeof v) {
+    case 'string':
+      return maskText(scope, v);
+    case 'number':
+    case 'bigint': {
+      if (!scope.numbers) return v;
+      const s = String(v);
+      const m = maskText(scope, s);
+      return m === s ? v : m;
     }
-    if (!isPlainObject(v)) return v;
-    let copy: Record<string, unknown> | undefined;
-    let keyChanged = false;
-    for (const k in v) {
-      const mk = this.maskString(k);
-      const mv = this.maskValue(v[k], ancestors);
-      if (mk !== k) keyChanged = true;
-      if (mk !== k || mv !== v[k]) setOwn((copy ??= { ...v }), k, mv);
+    case 'object': {
+      if (v === null || ancestors.includes(v)) return v;
+      ancestors.push(v);
+      const m = Array.isArray(v) ? maskArray(scope, v, ancestors) : maskObject(scope, v, ancestors);
+      ancestors.pop();
+      return m;
     }
-    if (!copy) return v;
-    if (!keyChanged) return copy;
-    // Rebuild in the original key order with masked keys (two keys may now collide; the later one wins).
-    const out: Record<string, unknown> = {};
-    for (const k in v) setOwn(out, this.maskString(k), copy[k]);
-    return out;
+    default:
+      return v;
   }
+}
+
+function maskArray(scope: Scope, v: unknown[], ancestors: object[]): unknown {
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < v.length; i++) {
+    const m = maskValue(scope, v[i], ancestors);
+    if (m !== v[i]) (copy ??= v.slice())[i] = m;
+  }
+  return copy ?? v;
+}
+
+function maskObject(scope: Scope, v: object, ancestors: object[]): unknown {
+  if (!isPlainObject(v)) return v;
+  let copy: Record<string, unknown> | undefined;
+  let keyChanged = false;
+  for (const k in v) {
+    const mk = maskKey(scope, k);
+    const mv = maskValue(scope, v[k], ancestors);
+    if (mk !== k) keyChanged = true;
+    if (mk !== k || mv !== v[k]) setOwn((copy ??= { ...v }), k, mv);
+  }
+  if (!copy) return v;
+  if (!keyChanged) return copy;
+  // Rebuild in the original key order with masked keys (two keys may now collide; the later one wins).
+  const out: Record<string, unknown> = {};
+  for (const k in v) setOwn(out, maskKey(scope, k), copy[k]);
+  return out;
 }
 
 /** Masks with several registries at once (e.g. a run's and the server's), in order. */

@@ -245,6 +245,84 @@ describe('masking: rules', () => {
   });
 });
 
+describe('masking: matchers shared by set of secrets, keys remembered clean', () => {
+  it('registries with the same secrets mask alike; another set gets its own matcher', () => {
+    const a = registryWith('alpha-secret', 'beta-secret');
+    const b = registryWith('beta-secret', 'alpha-secret');
+    const c = registryWith('alpha-secret', 'beta-secret', 'gamma-secret');
+    const text = 'alpha-secret beta-secret gamma-secret';
+    assert.equal(a.maskString(text), `${SECRET_MARKER} ${SECRET_MARKER} gamma-secret`);
+    assert.equal(b.maskString(text), `${SECRET_MARKER} ${SECRET_MARKER} gamma-secret`);
+    assert.equal(c.maskString(text), `${SECRET_MARKER} ${SECRET_MARKER} ${SECRET_MARKER}`);
+    assert.equal(a.maskString(text), `${SECRET_MARKER} ${SECRET_MARKER} gamma-secret`);
+  });
+
+  it('sets that would join to the same text (a value holding the separator) are told apart', () => {
+    // Joined with NUL, both sets would read "abcd\0efgh\0ijkl".
+    const one = registryWith('abcd\u0000efgh', 'ijkl');
+    const two = registryWith('abcd', 'efgh\u0000ijkl');
+    assert.equal(one.maskString('x ijkl x'), `x ${SECRET_MARKER} x`);
+    assert.equal(two.maskString('x ijkl x'), 'x ijkl x');
+    assert.equal(two.maskString('x abcd x'), `x ${SECRET_MARKER} x`);
+    assert.equal(one.maskString('x abcd x'), 'x abcd x');
+  });
+
+  it('a key found clean is masked once a secret it holds is registered', () => {
+    const r = registryWith('first-secret');
+    const v = { 'key-with-second-secret-inside': 1, note: 'second-secret' };
+    assert.equal(r.maskJson(v), v);
+    r.register('second-secret');
+    assert.deepEqual(r.maskJson(v), { [`key-with-${SECRET_MARKER}-inside`]: 1, note: SECRET_MARKER });
+    // The key stays clean for a registry without that secret.
+    assert.equal(registryWith('first-secret').maskJson(v), v);
+  });
+
+  it('keys are masked alike on first sight and when seen again, whatever came before', () => {
+    fc.assert(
+      fc.property(secretArb, fc.array(fc.string({ maxLength: 30 }), { maxLength: 8 }), (secret, keys) => {
+        const fresh = () => registryWith(secret);
+        const withSecret = [...keys, `k${secret}`, `${secret}`];
+        const value = Object.fromEntries(withSecret.map((k, i) => [k, i]));
+        const first = fresh().maskJson(value);
+        const again = fresh().maskJson(value);
+        assert.deepEqual(again, first);
+        for (const k of Object.keys(first)) assert.ok(!k.includes(secret), k);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('an object shared by two branches (not a cycle) is masked in both', () => {
+    const r = registryWith('shared-secret');
+    const shared = { s: 'has shared-secret' };
+    const masked = r.maskJson({ a: shared, b: [shared, { c: shared }] });
+    assert.deepEqual(masked, {
+      a: { s: `has ${SECRET_MARKER}` },
+      b: [{ s: `has ${SECRET_MARKER}` }, { c: { s: `has ${SECRET_MARKER}` } }],
+    });
+    assert.equal(shared.s, 'has shared-secret');
+  });
+
+  it('a secret whose JSON text is split across escape sequences is masked in JSON text and log lines', () => {
+    // Every character of these needs an escape in JSON, so the secret's JSON form interleaves escapes and text.
+    for (const secret of ['a"b\\c\nd', '\u0001\u0002x\u0003y', 'p\u00e9\u20ac"\\\t!', 'q"\\"\\"\\z']) {
+      const r = registryWith(secret);
+      const value = { body: `before ${secret} after`, [`k:${secret}`]: [secret] };
+      const once = JSON.stringify(value);
+      const twice = JSON.stringify({ line: once });
+      for (const text of [r.stringifyMasked(value), r.maskString(once), r.maskString(twice)]) {
+        assert.ok(!text.includes(JSON.stringify(secret).slice(1, -1)), text);
+        assert.ok(!text.includes(JSON.stringify(JSON.stringify(secret).slice(1, -1)).slice(1, -1)), text);
+        assert.ok(text.includes(SECRET_MARKER), text);
+      }
+      // The masked JSON text is still JSON, and holds no secret once parsed.
+      for (const text of [r.stringifyMasked(value), r.maskString(once)]) {
+        assert.ok(!JSON.stringify(JSON.parse(text)).includes(secret), text);
+      }
+    }
+  });
+});
+
 describe('masking matcher', () => {
   function naiveRanges(text: string, patterns: string[]): number[] | undefined {
     const intervals: [number, number][] = [];
