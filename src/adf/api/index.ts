@@ -37,6 +37,8 @@ export async function registerAdfApi(
     : undefined;
   await app.register(adfApiPlugin, { service, identity: o.identity, loose: o.loose, keyVault });
   app.addHook('onClose', async () => {
+    // no trigger fires into a server that is going away
+    await service.stopBackground();
     await service.runs.flush().catch(() => undefined);
   });
   return service;

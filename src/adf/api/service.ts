@@ -425,9 +425,14 @@ export class AdfService {
     return (await this.runtime(r.factoryName)).engine.wait(runId);
   }
 
-  async close(): Promise<void> {
+  /** Stops what runs on its own (trigger schedules, the layout worker); for a server closing its listeners. */
+  async stopBackground(): Promise<void> {
     this.scheduler.close();
     await this.layouts.close();
+  }
+
+  async close(): Promise<void> {
+    await this.stopBackground();
     for (const rt of this.runtimes.values()) {
       const r = await rt.catch(() => undefined);
       if (!r) continue;
