@@ -288,7 +288,7 @@ export class SecretRegistry implements Masker {
    */
   maskJson<T>(value: T): T {
     if (this.size === 0) return value;
-    return maskValue(this.scope(), value, []) as T;
+    return new JsonMasker(this.store.short, this.store.get()).value(value) as T;
   }
 
   /**
@@ -301,94 +301,103 @@ export class SecretRegistry implements Masker {
     if (this.store.short.size === 0 && !this.store.get()?.matcher.mayMatch(text)) return text;
     return JSON.stringify(this.maskJson(value), null, space);
   }
-
-  private scope(): Scope {
-    const built = this.store.get();
-    const short = this.store.short;
-    return { short, built, numbers: short.size > 0 || built?.digitsOnly === true };
-  }
-}
-
-/** What one masking call needs of the registry, looked up once per call rather than once per string. */
-interface Scope {
-  short: ReadonlySet<string>;
-  built: Built | undefined;
-  /** Whether a number can spell a secret (some value is short or all digits). */
-  numbers: boolean;
-}
-
-function maskText(scope: Scope, text: string): string {
-  if (scope.short.size > 0 && scope.short.has(text)) return SECRET_MARKER;
-  const built = scope.built;
-  if (built === undefined || text.length < built.minLength) return text;
-  const ranges = built.matcher.ranges(text);
-  return ranges === undefined ? text : replaceRanges(text, ranges);
-}
-
-/** maskText for object keys, which repeat from value to value: a key found clean is remembered. */
-function maskKey(scope: Scope, key: string): string {
-  if (scope.short.size > 0 && scope.short.has(key)) return SECRET_MARKER;
-  const built = scope.built;
-  if (built === undefined || key.length < built.minLength || built.cleanKeys.has(key)) return key;
-  const ranges = built.matcher.ranges(key);
-  if (ranges !== undefined) return replaceRanges(key, ranges);
-  if (built.cleanKeys.size < CLEAN_KEYS_MAX) built.cleanKeys.add(key);
-  return key;
 }
 
 /**
- * `ancestors` (the objects on the path from the root) guards against cycles (not JSON, but a caller may pass
- * one): a cycle is returned as it is. An array rather than a set: JSON is shallow, and searching a few entries
- * costs less than hashing. An object met twice off the path (shared, not cyclic) is masked at both places.
+ * One maskJson walk. What it needs of the registry is read once into fields here, not once per string: a
+ * record holds dozens of strings and keys, and most are settled by their length alone.
  */
-function maskValue(scope: Scope, v: unknown, ancestors: object[]): unknown {
-  switch (typeof v) {
-    case 'string':
-      return maskText(scope, v);
-    case 'number':
-    case 'bigint': {
-      if (!scope.numbers) return v;
-      const s = String(v);
-      const m = maskText(scope, s);
-      return m === s ? v : m;
-    }
-    case 'object': {
-      if (v === null || ancestors.includes(v)) return v;
-      ancestors.push(v);
-      const m = Array.isArray(v) ? maskArray(scope, v, ancestors) : maskObject(scope, v, ancestors);
-      ancestors.pop();
-      return m;
-    }
-    default:
-      return v;
-  }
-}
+class JsonMasker {
+  private readonly short: ReadonlySet<string> | undefined;
+  private readonly built: Built | undefined;
+  /** Strings shorter than this are left as they are (unless a short value equals them). */
+  private readonly minLength: number;
+  /** Whether a number can spell a secret (some value is short or all digits). */
+  private readonly numbers: boolean;
+  /**
+   * The objects on the path from the root, against cycles (not JSON, but a caller may pass one): a cycle is
+   * returned as it is. An array rather than a set: JSON is shallow, and searching a few entries costs less than
+   * hashing. An object met twice off the path (shared, not cyclic) is masked at both places.
+   */
+  private readonly ancestors: object[] = [];
 
-function maskArray(scope: Scope, v: unknown[], ancestors: object[]): unknown {
-  let copy: unknown[] | undefined;
-  for (let i = 0; i < v.length; i++) {
-    const m = maskValue(scope, v[i], ancestors);
-    if (m !== v[i]) (copy ??= v.slice())[i] = m;
+  constructor(short: ReadonlySet<string>, built: Built | undefined) {
+    this.short = short.size > 0 ? short : undefined;
+    this.built = built;
+    this.minLength = built ? built.minLength : Infinity;
+    this.numbers = short.size > 0 || built?.digitsOnly === true;
   }
-  return copy ?? v;
-}
 
-function maskObject(scope: Scope, v: object, ancestors: object[]): unknown {
-  if (!isPlainObject(v)) return v;
-  let copy: Record<string, unknown> | undefined;
-  let keyChanged = false;
-  for (const k in v) {
-    const mk = maskKey(scope, k);
-    const mv = maskValue(scope, v[k], ancestors);
-    if (mk !== k) keyChanged = true;
-    if (mk !== k || mv !== v[k]) setOwn((copy ??= { ...v }), k, mv);
+  value(v: unknown): unknown {
+    switch (typeof v) {
+      case 'string':
+        return v.length < this.minLength && this.short === undefined ? v : this.text(v);
+      case 'number':
+      case 'bigint': {
+        if (!this.numbers) return v;
+        const s = String(v);
+        const m = this.text(s);
+        return m === s ? v : m;
+      }
+      case 'object': {
+        if (v === null || this.ancestors.includes(v)) return v;
+        this.ancestors.push(v);
+        const m = Array.isArray(v) ? this.array(v) : this.object(v);
+        this.ancestors.pop();
+        return m;
+      }
+      default:
+        return v;
+    }
   }
-  if (!copy) return v;
-  if (!keyChanged) return copy;
-  // Rebuild in the original key order with masked keys (two keys may now collide; the later one wins).
-  const out: Record<string, unknown> = {};
-  for (const k in v) setOwn(out, maskKey(scope, k), copy[k]);
-  return out;
+
+  private text(text: string): string {
+    if (this.short !== undefined && this.short.has(text)) return SECRET_MARKER;
+    if (text.length < this.minLength) return text;
+    const ranges = this.built!.matcher.ranges(text);
+    return ranges === undefined ? text : replaceRanges(text, ranges);
+  }
+
+  /** text() for object keys, which repeat from value to value: a key found clean is remembered. */
+  private key(key: string): string {
+    if (this.short !== undefined && this.short.has(key)) return SECRET_MARKER;
+    if (key.length < this.minLength) return key;
+    const built = this.built!;
+    if (built.cleanKeys.has(key)) return key;
+    const ranges = built.matcher.ranges(key);
+    if (ranges !== undefined) return replaceRanges(key, ranges);
+    if (built.cleanKeys.size < CLEAN_KEYS_MAX) built.cleanKeys.add(key);
+    return key;
+  }
+
+  private array(v: unknown[]): unknown {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i];
+      const m = this.value(item);
+      if (m !== item) (copy ??= v.slice())[i] = m;
+    }
+    return copy ?? v;
+  }
+
+  private object(v: object): unknown {
+    if (!isPlainObject(v)) return v;
+    let copy: Record<string, unknown> | undefined;
+    let keyChanged = false;
+    for (const k in v) {
+      const item = v[k];
+      const mk = this.key(k);
+      const mv = this.value(item);
+      if (mk !== k) keyChanged = true;
+      if (mk !== k || mv !== item) setOwn((copy ??= { ...v }), k, mv);
+    }
+    if (!copy) return v;
+    if (!keyChanged) return copy;
+    // Rebuild in the original key order with masked keys (two keys may now collide; the later one wins).
+    const out: Record<string, unknown> = {};
+    for (const k in v) setOwn(out, this.key(k), copy[k]);
+    return out;
+  }
 }
 
 /** Masks with several registries at once (e.g. a run's and the server's), in order. */
