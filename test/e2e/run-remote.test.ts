@@ -53,6 +53,28 @@ function factoryFolder(): string {
       ],
       { parameters: { label: { type: 'string', defaultValue: 'none' } } },
     ),
+    'pipeline/Parent.json': pipeline('Parent', [
+      {
+        name: 'Run child',
+        type: 'ExecutePipeline',
+        typeProperties: {
+          pipeline: { referenceName: 'Child', type: 'PipelineReference' },
+          waitOnCompletion: true,
+          parameters: { who: 'parent' },
+        },
+      },
+    ]),
+    'pipeline/Child.json': pipeline(
+      'Child',
+      [
+        {
+          name: 'Remember',
+          type: 'SetVariable',
+          typeProperties: { variableName: 'who', value: expr('@pipeline().parameters.who') },
+        },
+      ],
+      { parameters: { who: { type: 'string' } }, variables: { who: { type: 'String' } } },
+    ),
     'pipeline/Broken.json': pipeline('Broken', [
       { name: 'Boom', type: 'Fail', typeProperties: { message: 'broken on purpose', errorCode: 'E42' } },
     ]),
@@ -185,6 +207,30 @@ describe('pipevault run --data-dir / --endpoint', () => {
     );
     assert.equal(now.code, 2);
     assert.match(now.stderr, /--now/);
+  });
+
+  test('child runs come back with their own activity runs, under their parent', async () => {
+    const r = await runCli(['run', folder, '--pipeline', 'Parent', '--data-dir', dataDir, '--json'], { env });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const doc = JSON.parse(r.stdout) as {
+      run: { runId: string };
+      childRuns: Array<{
+        run: { pipelineName: string; parentRunId: string; status: string; parameters: Record<string, string> };
+        activityRuns: Array<{ activityName: string; status: string }>;
+        childRuns: unknown[];
+      }>;
+    };
+    assert.equal(doc.childRuns.length, 1);
+    const child = doc.childRuns[0]!;
+    assert.equal(child.run.pipelineName, 'Child');
+    assert.equal(child.run.parentRunId, doc.run.runId);
+    assert.equal(child.run.status, 'Succeeded');
+    assert.equal(child.run.parameters.who, 'parent');
+    assert.deepEqual(
+      child.activityRuns.map((a) => [a.activityName, a.status]),
+      [['Remember', 'Succeeded']],
+    );
+    assert.deepEqual(child.childRuns, []);
   });
 
   test('--endpoint with the admin credential and the CA reaches the same server', async () => {

@@ -109,22 +109,32 @@ class Follower {
     return out;
   }
 
-  /** Polls a run until it ended, reporting its changes (and, with a live view, its activity runs). */
-  private async follow(runId: string): Promise<PipelineRunRecord> {
+  /**
+   * Polls a run until it ended, reporting its changes (and, with a live view, its activity runs: read again at
+   * most every other poll's worth of the time the last read took, so a run with thousands of them is not read
+   * back whole four times a second).
+   */
+  private async follow(runId: string, factoryName: string, parentRunId: string | null): Promise<PipelineRunRecord> {
     const live = this.o.onActivityRun;
     const seen = new Map<string, string>();
+    let nextRead = 0;
     for (;;) {
-      const run = await this.getRun(runId);
+      const run = { ...(await this.getRun(runId)), factoryName, parentRunId };
       this.o.onPipelineRun?.(run);
-      if (live) {
-        for (const a of await this.activityRuns(runId)) {
+      const ended = ENDED.has(run.status);
+      if (live && (ended || Date.now() >= nextRead)) {
+        const started = Date.now();
+        const all = await this.activityRuns(runId);
+        nextRead = Date.now() + 2 * (Date.now() - started);
+        // the API lists them in the order they started; the live view orders rows by that (`seq`)
+        all.forEach((a, i) => {
           const key = `${a.status}|${a.activityRunEnd ?? ''}`;
-          if (seen.get(a.activityRunId) === key) continue;
+          if (seen.get(a.activityRunId) === key) return;
           seen.set(a.activityRunId, key);
-          live(a);
-        }
+          live({ ...a, seq: i });
+        });
       }
-      if (ENDED.has(run.status)) return run;
+      if (ended) return run;
       await sleep(this.pollMs);
     }
   }
@@ -134,7 +144,7 @@ class Follower {
    * activities started, each followed to its end too, as an embedded run waits for fire-and-forget children).
    */
   async document(runId: string, factoryName: string, parentRunId: string | null): Promise<RemoteRunDocument> {
-    const run = { ...(await this.follow(runId)), factoryName, parentRunId };
+    const run = await this.follow(runId, factoryName, parentRunId);
     const activityRuns = await this.activityRuns(runId);
     const childIds = new Set<string>();
     for (const a of activityRuns) {
