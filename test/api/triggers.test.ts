@@ -197,4 +197,116 @@ describe('triggers', () => {
     );
     assert.equal((await b.call('POST', `${D}/triggers/survivor/stop?${API}`)).status, 200);
   });
+
+  test('a started TumblingWindowTrigger runs each window once (past ones too), maxConcurrency at a time; not again after stop/start', async () => {
+    const windowed = {
+      properties: {
+        parameters: { ws: { type: 'String' }, we: { type: 'String' } },
+        activities: [{ name: 'W', type: 'Wait', typeProperties: { waitTimeInSeconds: 0 } }],
+      },
+    };
+    assert.equal((await h.call('PUT', `${F}/pipelines/windowed?${API}`, { body: windowed })).status, 200);
+    const start = Math.floor(Date.now() / 60_000) * 60_000 - 3 * 60_000;
+    const tw = (extra: Record<string, unknown> = {}) => ({
+      properties: {
+        type: 'TumblingWindowTrigger',
+        pipeline: {
+          pipelineReference: { referenceName: 'windowed', type: 'PipelineReference' },
+          parameters: { ws: '@trigger().outputs.windowStartTime', we: '@trigger().outputs.windowEndTime' },
+        },
+        typeProperties: {
+          frequency: 'Minute',
+          interval: 1,
+          startTime: new Date(start).toISOString(),
+          endTime: new Date(start + 3 * 60_000).toISOString(),
+          maxConcurrency: 1,
+          ...extra,
+        },
+      },
+    });
+    assert.equal((await h.call('PUT', `${F}/triggers/windows?${API}`, { body: tw() })).status, 200);
+    assert.equal((await h.call('POST', `${F}/triggers/windows/start?${API}`)).status, 200);
+    const query = async (trigger: string) =>
+      (
+        await h.call('POST', `${F}/queryTriggerRuns?${API}`, {
+          body: {
+            ...window(),
+            filters: [{ operand: 'TriggerName', operator: 'Equals', values: [trigger] }],
+            orderBy: [{ orderBy: 'TriggerRunTimestamp', order: 'ASC' }],
+          },
+        })
+      ).json.value as {
+        status: string;
+        triggerRunId: string;
+        properties: Record<string, string>;
+        triggeredPipelines: Record<string, string>;
+      }[];
+    let runs = await query('windows');
+    for (let i = 0; i < 400 && !(runs.length === 3 && runs.every((r) => r.status === 'Succeeded')); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      runs = await query('windows');
+    }
+    assert.equal(runs.length, 3, JSON.stringify(runs));
+    assert.ok(
+      runs.every((r) => r.status === 'Succeeded'),
+      JSON.stringify(runs),
+    );
+    const starts = runs.map((r) => Date.parse(r.properties.WindowStartTime)).sort();
+    assert.deepEqual(starts, [start, start + 60_000, start + 120_000]);
+    let previousEnd = 0;
+    for (const r of [...runs].sort((a, b) =>
+      a.properties.WindowStartTime.localeCompare(b.properties.WindowStartTime),
+    )) {
+      const run = await h.waitRun('trig-factory', r.triggeredPipelines.windowed);
+      assert.ok(Date.parse(run.runStart) >= previousEnd, 'maxConcurrency 1: one window after the other, in order');
+      previousEnd = Date.parse(run.runEnd);
+      assert.equal(run.invokedBy.invokedByType, 'TumblingWindowTrigger');
+      assert.equal(run.invokedBy.id, r.triggerRunId);
+      assert.equal(run.parameters.ws, r.properties.WindowStartTime);
+      assert.equal(Date.parse(run.parameters.we) - Date.parse(run.parameters.ws), 60_000);
+    }
+
+    // stopped and started again: the windows already run are known by their runs and not run again
+    assert.equal((await h.call('POST', `${F}/triggers/windows/stop?${API}`)).status, 200);
+    assert.equal((await h.call('POST', `${F}/triggers/windows/start?${API}`)).status, 200);
+    await new Promise((r) => setTimeout(r, 1000));
+    const q = await h.call('POST', `${F}/queryPipelineRuns?${API}`, {
+      body: { ...window(), filters: [{ operand: 'TriggerName', operator: 'Equals', values: ['windows'] }] },
+    });
+    assert.equal(q.json.value.length, 3, 'no window ran twice');
+    assert.equal((await h.call('POST', `${F}/triggers/windows/stop?${API}`)).status, 200);
+
+    // a window whose run fails is retried as retryPolicy says, then its trigger run is Failed
+    const failing = {
+      properties: {
+        parameters: { ws: { type: 'String' }, we: { type: 'String' } },
+        activities: [{ name: 'No', type: 'Fail', typeProperties: { message: 'window failed', errorCode: '7' } }],
+      },
+    };
+    assert.equal((await h.call('PUT', `${F}/pipelines/windowed?${API}`, { body: failing })).status, 200);
+    const one = tw({
+      endTime: new Date(start + 60_000).toISOString(),
+      retryPolicy: { count: 1, intervalInSeconds: 0 },
+    });
+    assert.equal((await h.call('PUT', `${F}/triggers/retried?${API}`, { body: one })).status, 200);
+    assert.equal((await h.call('POST', `${F}/triggers/retried/start?${API}`)).status, 200);
+    let failed = await query('retried');
+    for (let i = 0; i < 400 && !(failed.length === 1 && failed[0].status === 'Failed'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      failed = await query('retried');
+    }
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0].status, 'Failed');
+    const tries = await h.call('POST', `${F}/queryPipelineRuns?${API}`, {
+      body: { ...window(), filters: [{ operand: 'TriggerName', operator: 'Equals', values: ['retried'] }] },
+    });
+    assert.equal(tries.json.value.length, 2, 'the run and one retry');
+    assert.equal((await h.call('POST', `${F}/triggers/retried/stop?${API}`)).status, 200);
+
+    const noConcurrency = tw({ maxConcurrency: undefined });
+    assert.equal((await h.call('PUT', `${F}/triggers/unbounded?${API}`, { body: noConcurrency })).status, 200);
+    const refused = await h.call('POST', `${F}/triggers/unbounded/start?${API}`);
+    assert.equal(refused.status, 400);
+    assert.match(refused.json.error.message, /typeProperties\.maxConcurrency is required/);
+  });
 });

@@ -96,6 +96,12 @@ export class AdfService {
           trigger: r.trigger,
           invokedBy: r.invokedBy,
         }),
+      waitRun: async (factory, runId) => (await this.waitForRun(factory, runId)).status,
+      startedBy: async (factory, trigger) => {
+        const runs = await this.runs.listPipelineRuns({ factoryName: (await this.requireFactory(factory)).name });
+        const name = trigger.toLowerCase();
+        return new Set(runs.filter((r) => r.invokedBy?.name?.toLowerCase() === name).map((r) => r.invokedBy.id));
+      },
     });
   }
 

@@ -169,3 +169,87 @@ export function nextOccurrence(r: Recurrence, after: number): number | undefined
   }
   return undefined;
 }
+
+/**
+ * A TumblingWindowTrigger's windows: fixed-size, contiguous intervals from startTime (UTC), each run once when
+ * it has ended and `delay` has passed; at most `maxConcurrency` windows run at a time; a failed window's run is
+ * retried `retryPolicy.count` times, `retryPolicy.intervalInSeconds` apart.
+ */
+export interface TumblingWindow {
+  frequency: 'Minute' | 'Hour' | 'Month';
+  interval: number;
+  start: number;
+  end?: number;
+  delayMs: number;
+  maxConcurrency: number;
+  retry: { count: number; intervalMs: number };
+}
+
+/** `[d.]hh:mm:ss` as milliseconds, or undefined when it is not one. */
+function timespan(v: string): number | undefined {
+  const m = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$/.exec(v);
+  if (!m) return undefined;
+  return (((Number(m[1] ?? 0) * 24 + Number(m[2])) * 60 + Number(m[3])) * 60 + Number(m[4])) * 1000;
+}
+
+export function parseTumblingWindow(v: unknown, where: string): TumblingWindow | string {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return `${where} must be an object.`;
+  const r = v as Record<string, unknown>;
+  const frequency = (['Minute', 'Hour', 'Month'] as const).find(
+    (f) => f.toLowerCase() === String(r.frequency ?? '').toLowerCase(),
+  );
+  if (!frequency) return `${where}.frequency must be one of Minute, Hour, Month (got '${String(r.frequency)}').`;
+  const interval = Number(r.interval);
+  if (!Number.isInteger(interval) || interval < 1) return `${where}.interval must be a whole number of at least 1.`;
+  const instant = (s: unknown, field: string): number | string => {
+    if (typeof s !== 'string' || !s) return `${where}.${field} must be an ISO 8601 date-time (UTC).`;
+    const d = DateTime.fromISO(s, { zone: 'UTC' });
+    return d.isValid ? d.toMillis() : `${where}.${field} '${s}' is not an ISO 8601 date-time.`;
+  };
+  const start = instant(r.startTime, 'startTime');
+  if (typeof start === 'string') return start;
+  let end: number | undefined;
+  if (r.endTime !== undefined && r.endTime !== null && r.endTime !== '') {
+    const e = instant(r.endTime, 'endTime');
+    if (typeof e === 'string') return e;
+    if (e <= start) return `${where}.endTime must be after startTime.`;
+    end = e;
+  }
+  let delayMs = 0;
+  if (r.delay !== undefined && r.delay !== null) {
+    const d = typeof r.delay === 'string' ? timespan(r.delay) : undefined;
+    if (d === undefined) return `${where}.delay must be a timespan such as '00:10:00' (got '${String(r.delay)}').`;
+    delayMs = d;
+  }
+  const maxConcurrency = Number(r.maxConcurrency);
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 50)
+    return `${where}.maxConcurrency is required: a whole number from 1 to 50.`;
+  const rp = (r.retryPolicy ?? {}) as Record<string, unknown>;
+  const count = rp.count === undefined || rp.count === null ? 0 : Number(rp.count);
+  if (!Number.isInteger(count) || count < 0) return `${where}.retryPolicy.count must be a whole number of at least 0.`;
+  const seconds =
+    rp.intervalInSeconds === undefined || rp.intervalInSeconds === null ? 30 : Number(rp.intervalInSeconds);
+  if (!Number.isInteger(seconds) || seconds < 0)
+    return `${where}.retryPolicy.intervalInSeconds must be a whole number of seconds.`;
+  if (Array.isArray(r.dependsOn) && r.dependsOn.length)
+    return `${where}.dependsOn (window dependencies) is not supported by pipevault yet.`;
+  return {
+    frequency,
+    interval,
+    start,
+    ...(end !== undefined ? { end } : {}),
+    delayMs,
+    maxConcurrency,
+    retry: { count, intervalMs: seconds * 1000 },
+  };
+}
+
+/** Window `k` (0 = the first) as [start, end) in epoch ms. */
+export function windowOf(w: TumblingWindow, k: number): { start: number; end: number } {
+  const s = DateTime.fromMillis(w.start, { zone: 'UTC' });
+  const unit = UNIT[w.frequency];
+  return {
+    start: s.plus({ [unit]: k * w.interval }).toMillis(),
+    end: s.plus({ [unit]: (k + 1) * w.interval }).toMillis(),
+  };
+}
