@@ -254,8 +254,6 @@ export class Engine {
     r.status = 'InProgress';
     r.runStart = new Date(this.svc.clock.now()).toISOString();
     this.save(r);
-    // The run is durable as InProgress before any activity starts, so a crash from here on is recoverable.
-    await this.svc.store.flush();
     const execution: RunExecution = new RunExecution({
       runId: r.runId,
       runGroupId: r.runGroupId,

@@ -154,6 +154,21 @@ function toActivityError(e: unknown, target: string): ActivityRunError {
   return toPipevaultError(e).toActivity(target);
 }
 
+/** ISO text of an instant; activities in a loop start and end many to a millisecond, so the last one is kept. */
+let isoMs = NaN;
+let isoText = '';
+function isoAt(ms: number): string {
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString();
+    isoMs = ms;
+  }
+  return isoText;
+}
+
+function withDeferred(input: unknown, deferred: Record<string, unknown> | null): unknown {
+  return deferred ? { ...(input as Record<string, unknown>), ...deferred } : input;
+}
+
 function truthy(v: unknown): boolean {
   return v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true');
 }
@@ -288,7 +303,7 @@ export class RunExecution {
       activityRunId,
       linkedServiceName: a.linkedServiceName?.referenceName ?? null,
       status: 'InProgress',
-      activityRunStart: new Date(start).toISOString(),
+      activityRunStart: isoAt(start),
       activityRunEnd: null,
       durationInMs: null,
       input: null,
@@ -319,8 +334,8 @@ export class RunExecution {
   }
 
   /** Records an activity run InProgress (an activity still running, or a container about to start others). */
-  saveStarted(r: ActivityRunRecord, input: unknown): void {
-    r.input = input;
+  saveStarted(r: ActivityRunRecord, input: unknown, deferred: Record<string, unknown> | null): void {
+    r.input = r.secureInput ? SECURE_MARKER : withDeferred(input, deferred);
     const shown = this.mask(r) as ActivityRunRecord;
     this.services.store.saveActivityRun(shown);
     this.services.onActivityRun?.(shown);
@@ -464,7 +479,10 @@ export class RunExecution {
       }
     }
 
+    // What the record shows as input: the properties as written until they are evaluated; then the evaluated
+    // ones plus the deferred ones as written, merged only if the activity does not report an input itself.
     let recordedInput: unknown = a.typeProperties ?? {};
+    let deferred: Record<string, unknown> | null = null;
     let input: Record<string, unknown> = {};
     if (plan.policyError) return this.endAttempt(r, plan, start, 'Failed', undefined, plan.policyError, recordedInput);
     if (!def) {
@@ -474,7 +492,8 @@ export class RunExecution {
     try {
       const compiled = compiledInput(a, def.deferred);
       input = compiled.input(exprCtx) as Record<string, unknown>;
-      recordedInput = compiled.hasDeferred ? { ...input, ...compiled.deferred } : input;
+      recordedInput = input;
+      if (compiled.hasDeferred) deferred = compiled.deferred;
     } catch (e) {
       // A mocked activity's properties may reference what pipevault cannot evaluate (dataset() of a Copy);
       // the mock replaces the activity, so its input is shown as written instead of failing the run.
@@ -484,17 +503,18 @@ export class RunExecution {
 
     const ctx = new ActivityCtx(this, a, frame, activityRunId, input, exprCtx, this.services, this.startChild);
     ctx.startRecord = r;
-    ctx.startInput = plan.secureInput ? SECURE_MARKER : recordedInput;
+    ctx.startInput = recordedInput;
+    ctx.startDeferred = deferred;
     let ret: ActivityResult | Promise<ActivityResult>;
     try {
       ret = def.execute(ctx);
     } catch (e) {
       ctx.dispose();
-      return this.endFailed(r, plan, start, a, e, recordedInput);
+      return this.endFailed(r, plan, start, a, e, withDeferred(recordedInput, deferred));
     }
-    if (isPromise(ret)) return this.attemptAsync(ret, r, plan, start, a, ctx, recordedInput);
+    if (isPromise(ret)) return this.attemptAsync(ret, r, plan, start, a, ctx, withDeferred(recordedInput, deferred));
     ctx.dispose();
-    return this.endWith(r, plan, start, a, ret, recordedInput);
+    return this.endWith(r, plan, start, a, ret, recordedInput, deferred);
   }
 
   /** An activity still running after `execute` returned: recorded InProgress now, raced against timeout. */
@@ -516,7 +536,7 @@ export class RunExecution {
     } finally {
       ctx.dispose();
     }
-    return this.endWith(r, plan, start, a, res, recordedInput);
+    return this.endWith(r, plan, start, a, res, recordedInput, null);
   }
 
   private endWith(
@@ -526,8 +546,9 @@ export class RunExecution {
     a: Activity,
     res: ActivityResult,
     recordedInput: unknown,
+    deferred: Record<string, unknown> | null,
   ): Attempt | Promise<Attempt> {
-    const shownInput = res.input !== undefined ? res.input : recordedInput;
+    const shownInput = res.input !== undefined ? res.input : withDeferred(recordedInput, deferred);
     if (res.status === 'Failed') {
       const error = res.error ? { ...res.error, target: res.error.target || a.name } : null;
       return this.endAttempt(r, plan, start, 'Failed', res.output, error, shownInput);
@@ -561,7 +582,7 @@ export class RunExecution {
   ): Attempt | Promise<Attempt> {
     const end = this.services.clock.now();
     r.status = status as ActivityRunStatus;
-    r.activityRunEnd = end === start ? r.activityRunStart : new Date(end).toISOString();
+    r.activityRunEnd = isoAt(end);
     r.durationInMs = end - start;
     // Unmasked here: record() masks the whole record once (input, output, error, user properties).
     r.input = plan.secureInput ? SECURE_MARKER : recordedInput;
@@ -744,6 +765,7 @@ class ActivityCtx implements ActivityContext {
   /** The attempt's record and recorded input, until the record has been reported InProgress. */
   startRecord: ActivityRunRecord | null = null;
   startInput: unknown = null;
+  startDeferred: Record<string, unknown> | null = null;
   private attemptCtl: AbortController | null = null;
   private combined: AbortSignal | null = null;
   private abortListener: (() => void) | null = null;
@@ -843,7 +865,7 @@ class ActivityCtx implements ActivityContext {
     const r = this.startRecord;
     if (!r) return;
     this.startRecord = null;
-    this.exec.saveStarted(r, this.startInput);
+    this.exec.saveStarted(r, this.startInput, this.startDeferred);
   }
 
   runActivities(activities: readonly Activity[], opts?: ScopeOptions): Promise<ScopeOutcome> {

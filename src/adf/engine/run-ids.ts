@@ -12,6 +12,7 @@ import { randomIds, type IdGenerator } from '../../common/ids.js';
 export function timeOrderedIds(clock: Clock): IdGenerator {
   let lastMs = -1;
   let counter = 0;
+  let prefix = '';
   return {
     uuid() {
       const now = clock.now();
@@ -23,9 +24,12 @@ export function timeOrderedIds(clock: Clock): IdGenerator {
         lastMs++;
         counter = 0;
       }
-      const t = lastMs.toString(16).padStart(12, '0');
+      if (counter === 0) {
+        const t = lastMs.toString(16).padStart(12, '0');
+        prefix = `${t.slice(0, 8)}-${t.slice(8, 12)}-7`;
+      }
       // randomUUID's last 17 characters are random except the RFC variant nibble, which v7 shares with v4.
-      return `${t.slice(0, 8)}-${t.slice(8, 12)}-7${counter.toString(16).padStart(3, '0')}-${randomUUID().slice(19)}`;
+      return `${prefix}${(0x1000 + counter).toString(16).slice(1)}-${randomUUID().slice(19)}`;
     },
     hex32: randomIds.hex32,
   };
