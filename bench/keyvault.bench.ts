@@ -98,10 +98,9 @@ function startRole(
   role: 'server' | 'bare',
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; ready: Ready }> {
-  const extra =
-    process.env.PV_BENCH_KV_PROFILE && role === 'server'
-      ? ['--cpu-prof', '--cpu-prof-dir', process.env.PV_BENCH_KV_PROFILE]
-      : [];
+  const extra = process.env.PV_BENCH_KV_PROFILE
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.PV_BENCH_KV_PROFILE]
+    : [];
   const child = spawn(process.execPath, [...extra, '--import', 'tsx', new URL(import.meta.url).pathname], {
     env: { ...process.env, ...env, PV_BENCH_ROLE: role, PIPEVAULT_LOG_LEVEL: 'warn' },
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -369,8 +368,15 @@ export default async function bench(): Promise<BenchResult[]> {
     children.push(bare.child);
     const ca = ours.ready.ca;
     if (process.env.PV_BENCH_KV_PROFILE) {
-      // profiling our server: only its closed-loop load, so the profile is not mostly idle time
-      for (let i = 0; i < ROUNDS; i++) await closedLoop(ours.ready, ca, ours.child.pid);
+      // profiling (both servers write a .cpuprofile on exit): closed loops only, so the profiles are not mostly
+      // idle time; the request counts turn profile shares into µs per request
+      for (let i = 0; i < ROUNDS; i++) {
+        const b = await closedLoop(bare.ready, ca, bare.child.pid);
+        const o = await closedLoop(ours.ready, ca, ours.child.pid);
+        process.stderr.write(
+          `profile round ${i}: bare pid ${bare.child.pid} ${b.latencies.length} requests, ours pid ${ours.child.pid} ${o.latencies.length}\n`,
+        );
+      }
       return [];
     }
     const closed = { bare: [] as LoadResult[], ours: [] as LoadResult[] };
