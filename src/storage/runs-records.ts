@@ -178,6 +178,10 @@ export const ACTIVITY_RUN_COLUMNS = [
 const ms = (iso: string | null): number | null => (iso === null ? null : Date.parse(iso));
 const iso = (n: number | string | null): string | null => (n === null ? null : new Date(Number(n)).toISOString());
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+function isEmpty(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
 const parse = (s: string | null): unknown => (s === null || s === undefined ? null : JSON.parse(s));
 
 export function pipelineRunToRow(r: PipelineRunRecord): PipelineRunRow {
@@ -247,7 +251,7 @@ export function activityRunToRow(r: ActivityRunRecord, lastUpdated: number): Act
     output: json(r.output),
     error: json(r.error),
     retry_attempt: r.retryAttempt,
-    user_properties: JSON.stringify(r.userProperties),
+    user_properties: isEmpty(r.userProperties) ? '{}' : JSON.stringify(r.userProperties),
     parent_activity_run_id: r.parentActivityRunId,
     iteration: r.iteration,
     secure_input: r.secureInput ? 1 : 0,

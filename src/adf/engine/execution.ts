@@ -68,11 +68,15 @@ interface ActivityPlan {
   secureOutput: boolean;
 }
 
+/** How an attempt ended; also the activity's state for `activity()` once it is the last attempt. */
 interface Attempt {
   status: 'Succeeded' | 'Failed' | 'Cancelled';
   output: unknown;
-  error: ActivityRunError | null;
+  error: ActivityRunError | undefined;
 }
+
+/** Most activities declare no user properties: their records share one empty, frozen map. */
+const NO_USER_PROPERTIES: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** Per-scope static checks, done once per activity list: every dependsOn names a sibling, no cycles. */
 const scopeProblems = new WeakMap<readonly Activity[], string | null>();
@@ -310,7 +314,7 @@ export class RunExecution {
       output: null,
       error: null,
       retryAttempt: null,
-      userProperties: {},
+      userProperties: NO_USER_PROPERTIES,
       iterationHash:
         frame.parentActivityRunId !== null && frame.iteration !== null
           ? `${frame.parentActivityRunId}/${frame.iteration}`
@@ -453,7 +457,7 @@ export class RunExecution {
   }
 
   private settle(a: Activity, frame: Frame, at: Attempt): BranchStatus {
-    frame.states.set(a.name, { status: at.status, output: at.output, error: at.error ?? undefined });
+    frame.states.set(a.name, at);
     return at.status;
   }
 
@@ -469,14 +473,16 @@ export class RunExecution {
     r.secureOutput = plan.secureOutput;
     const exprCtx = this.expressionContext(frame);
     if (a.userProperties?.length) {
+      const props: Record<string, string> = {};
       for (const up of a.userProperties) {
         try {
           const v = evaluateValue(up.value, exprCtx);
-          r.userProperties[up.name] = typeof v === 'string' ? v : JSON.stringify(v);
+          props[up.name] = typeof v === 'string' ? v : JSON.stringify(v);
         } catch {
-          r.userProperties[up.name] = String(up.value);
+          props[up.name] = String(up.value);
         }
       }
+      r.userProperties = props;
     }
 
     // What the record shows as input: the properties as written until they are evaluated; then the evaluated
@@ -590,7 +596,7 @@ export class RunExecution {
     if (plan.secureOutput && output !== undefined) this.services.secrets?.registerOutput(output);
     r.output = output === undefined ? null : plan.secureOutput ? SECURE_MARKER : output;
     r.error = error;
-    const at: Attempt = { status, output, error };
+    const at: Attempt = { status, output, error: error ?? undefined };
     const pending = this.record(r);
     return pending ? pending.then(() => at) : at;
   }
