@@ -243,9 +243,10 @@ export class GraphLayouts {
       else p.reject(new Error(`graph layout failed: ${m.error ?? 'unknown error'}`));
     });
     const fail = (e: Error) => {
-      for (const p of this.pending.values()) p.reject(e);
-      this.pending.clear();
+      // a worker closed or replaced already has nothing pending here
+      if (this.worker !== w) return;
       this.worker = undefined;
+      this.rejectPending(e);
     };
     w.on('error', fail);
     w.on('exit', (code) => fail(new Error(`graph layout worker exited (${code})`)));
@@ -255,9 +256,15 @@ export class GraphLayouts {
     return w;
   }
 
+  private rejectPending(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
+    this.rejectPending(new Error('graph layouts closed'));
     if (w) await w.terminate();
   }
 }

@@ -299,12 +299,6 @@ export class AdfService {
     return this.scheduler.triggerRuns(f.name);
   }
 
-  /** Fires a started trigger now, as if its next instant had come (tests and `pipevault` tooling). */
-  async fireTrigger(factory: string, name: string, scheduledTime?: number): Promise<TriggerRunRecord> {
-    const t = await this.getResource(factory, 'triggers', name);
-    return this.scheduler.fire(t.factory, asTrigger(t), scheduledTime ?? this.o.clock.now());
-  }
-
   // ---- runs -------------------------------------------------------------------------------------------
 
   private runtime(factory: string): Promise<FactoryRuntime> {

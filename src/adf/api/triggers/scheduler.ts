@@ -322,11 +322,6 @@ export class TriggerScheduler {
     }
   }
 
-  /** Whether the trigger has a firing waiting (tests, diagnostics). */
-  armed(factory: string, trigger: string): boolean {
-    return this.timers.has(TriggerScheduler.key(factory, trigger));
-  }
-
   triggerRuns(factory: string): TriggerRunRecord[] {
     return [...(this.runs.get(factory.toLowerCase()) ?? [])];
   }
