@@ -36,3 +36,35 @@ export function dependenciesMet(entries: readonly ActivityDependency[], upstream
   for (let i = 0; i < entries.length; i++) if (!entryMet(entries[i], upstream[i])) return false;
   return true;
 }
+
+const STATUS_BIT: Record<BranchStatus, number> = { Succeeded: 1, Failed: 2, Skipped: 4, Cancelled: 0 };
+
+/**
+ * One dependsOn entry's conditions as a bit mask of the upstream statuses that meet it, so a scope run by a
+ * loop compares bits instead of lower-casing condition names for every iteration.
+ */
+export function entryMask(entry: ActivityDependency): number {
+  let mask = 0;
+  for (const c of entry.dependencyConditions ?? []) {
+    switch (c.toLowerCase()) {
+      case 'succeeded':
+        mask |= 1;
+        break;
+      case 'failed':
+        mask |= 2;
+        break;
+      case 'skipped':
+        mask |= 4;
+        break;
+      case 'completed':
+        mask |= 3;
+        break;
+    }
+  }
+  return mask;
+}
+
+/** `entryMet` for a mask made by `entryMask`. */
+export function maskMet(mask: number, upstream: BranchStatus): boolean {
+  return (mask & STATUS_BIT[upstream]) !== 0;
+}

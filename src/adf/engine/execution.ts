@@ -26,12 +26,13 @@ import type {
 } from '../activities/types.js';
 import type { ActivityState, EvaluationContext } from '../expressions/context.js';
 import type { Activity, Pipeline } from '../model/types.js';
-import { entryMet, type BranchStatus } from './dependencies.js';
+import { entryMask, maskMet, type BranchStatus } from './dependencies.js';
 import { compiledInput, evaluateValue, isExpressionError } from './expr.js';
 import { leafRuleOn, scopeShape, type ScopeShape } from './leaf-rule.js';
 import { findMock, type ActivityMock } from './mocks.js';
 import { parseTimeSpan } from '../model/timespan.js';
 import type { EngineServices } from './services.js';
+import { ScopeContext } from './scope-context.js';
 import { RunVariables } from './variables.js';
 
 const DEFAULT_TIMEOUT_MS = 7 * 86_400_000;
@@ -127,6 +128,8 @@ const SUCCEEDED: ScopeOutcome = Object.freeze({ status: 'Succeeded', failures: [
 interface ScopePlan {
   shape: ScopeShape;
   upstream: (readonly number[] | null)[];
+  /** Per activity, its dependsOn entries as masks of the upstream statuses that meet them (entryMask). */
+  masks: (readonly number[] | null)[];
   downstream: number[][];
   leaves: number[];
 }
@@ -147,7 +150,8 @@ function scopePlan(activities: readonly Activity[]): ScopePlan {
     for (const u of ups) downstream[u].push(i);
     return ups;
   });
-  plan = { shape, upstream, downstream, leaves: shape.leaves.map((n) => index.get(n) as number) };
+  const masks = activities.map((a) => (a.dependsOn?.length ? a.dependsOn.map(entryMask) : null));
+  plan = { shape, upstream, masks, downstream, leaves: shape.leaves.map((n) => index.get(n) as number) };
   scopePlans.set(activities, plan);
   return plan;
 }
@@ -235,24 +239,21 @@ export class RunExecution {
     });
   }
 
-  /**
-   * The expression context of a scope, built once per frame (a loop iteration runs several activities) and
-   * inheriting the run-wide fields from `base` through its prototype rather than copying them.
-   */
+  /** The expression context of a scope, built once per frame (a loop iteration runs several activities). */
   private expressionContext(frame: Frame): EvaluationContext {
     if (frame.ctx) return frame.ctx;
-    const ctx = Object.create(this.base) as EvaluationContext;
-    ctx.activities = (name: string): ActivityState | undefined => {
+    const activities = (name: string): ActivityState | undefined => {
       for (let f: Frame | undefined = frame; f; f = f.parent) {
         const s = f.states.get(name);
         if (s) return s;
       }
       return undefined;
     };
-    if (frame.hasItem) {
-      ctx.item = frame.item;
-      ctx.hasItem = true;
-    }
+    const ctx = new ScopeContext(
+      this.base,
+      activities,
+      frame.hasItem ? { value: frame.item, hasItem: true } : undefined,
+    );
     frame.ctx = ctx;
     return ctx;
   }
@@ -279,17 +280,18 @@ export class RunExecution {
   }
 
   /** Starts one activity of a scope once its upstreams ended: reused (rerun), Skipped, Cancelled or run. */
-  launch(a: Activity, frame: Frame, ups: readonly number[] | null, statuses: readonly (BranchStatus | undefined)[]) {
+  launch(a: Activity, frame: Frame, plan: ScopePlan, i: number, statuses: readonly (BranchStatus | undefined)[]) {
     const reused = frame.parent === undefined ? this.reuse?.get(a.name) : undefined;
     if (reused) {
       frame.states.set(a.name, reused);
       return reused.status;
     }
     if (this.signal.aborted) return 'Cancelled';
+    const ups = plan.upstream[i];
     if (ups) {
-      const deps = a.dependsOn as NonNullable<Activity['dependsOn']>;
+      const masks = plan.masks[i] as readonly number[];
       for (let k = 0; k < ups.length; k++) {
-        if (!entryMet(deps[k], statuses[ups[k]] as BranchStatus)) {
+        if (!maskMet(masks[k], statuses[ups[k]] as BranchStatus)) {
           frame.states.set(a.name, { status: 'Skipped' });
           return 'Skipped';
         }
@@ -702,7 +704,7 @@ class ScopeRun {
     try {
       while (this.next < this.ready.length) {
         const i = this.ready[this.next++];
-        const st = this.exec.launch(this.activities[i], this.frame, this.plan.upstream[i], this.statuses);
+        const st = this.exec.launch(this.activities[i], this.frame, this.plan, i, this.statuses);
         if (typeof st === 'string') this.end(i, st);
         else
           st.then(
@@ -846,16 +848,15 @@ class ActivityCtx implements ActivityContext {
   evaluate(value: unknown, extra?: ScopeOptions): unknown {
     if (!extra) return evaluateValue(value, this.expressionContext);
     const base = this.expressionContext;
-    const c = Object.create(base) as EvaluationContext;
-    if ('item' in extra || extra.hasItem !== undefined) {
-      c.item = extra.item;
-      c.hasItem = extra.hasItem ?? true;
-    }
     const inner = extra.activities;
-    if (inner) {
-      const outer = base.activities as (name: string) => ActivityState | undefined;
-      c.activities = (name: string) => (inner.get(name) as ActivityState | undefined) ?? outer(name);
-    }
+    const outer = base.activities as (name: string) => ActivityState | undefined;
+    const c = new ScopeContext(
+      base,
+      inner ? (name: string) => (inner.get(name) as ActivityState | undefined) ?? outer(name) : outer,
+      'item' in extra || extra.hasItem !== undefined
+        ? { value: extra.item, hasItem: extra.hasItem ?? true }
+        : undefined,
+    );
     return evaluateValue(value, c);
   }
 
