@@ -13,6 +13,7 @@ export function timeOrderedIds(clock: Clock): IdGenerator {
   let lastMs = -1;
   let counter = 0;
   let prefix = '';
+  let tail = '';
   return {
     uuid() {
       const now = clock.now();
@@ -27,9 +28,11 @@ export function timeOrderedIds(clock: Clock): IdGenerator {
       if (counter === 0) {
         const t = lastMs.toString(16).padStart(12, '0');
         prefix = `${t.slice(0, 8)}-${t.slice(8, 12)}-7`;
+        // randomUUID's last 17 characters are random except the RFC variant nibble, which v7 shares with v4.
+        // Drawn once per millisecond: within it the counter tells ids apart, across processes the random bits.
+        tail = randomUUID().slice(18);
       }
-      // randomUUID's last 17 characters are random except the RFC variant nibble, which v7 shares with v4.
-      return `${prefix}${(0x1000 + counter).toString(16).slice(1)}-${randomUUID().slice(19)}`;
+      return `${prefix}${(0x1000 + counter).toString(16).slice(1)}${tail}`;
     },
     hex32: randomIds.hex32,
   };
