@@ -5,22 +5,28 @@ import type { ApiContext } from './context.js';
 import { applyFilter, page, parseRunFilter } from './query.js';
 import { FACTORIES } from './routes-resources.js';
 import type { TriggerRunRecord } from './triggers/scheduler.js';
+import { TRIGGER_RUN_OPERANDS, TRIGGER_RUN_ORDER } from './triggers/trigger-runs.js';
 import { resourceView, type Scope } from './wire.js';
 
-/** Triggers' start / stop (runtimeState), queryTriggerRuns and querytriggers, as ADF has them. */
+/**
+ * Triggers' start / stop (runtimeState), queryTriggerRuns, a trigger run's rerun and cancel, and querytriggers,
+ * as ADF has them.
+ */
 
-type P = { subscriptionId: string; resourceGroupName: string; factoryName: string; triggerName: string };
+type P = { subscriptionId: string; resourceGroupName: string; factoryName: string; triggerName: string; runId: string };
 
-const TRIGGER_RUN_OPERANDS: Record<string, (r: TriggerRunRecord) => string | null> = {
-  triggername: (r) => r.triggerName,
-  status: (r) => r.status,
-  triggerruntimestamp: (r) => r.triggerRunTimestamp,
-};
+/** Trigger runs per page; a request may ask for another size with the pipevault extension `pageSize`. */
+export const TRIGGER_RUNS_PAGE = 100;
+const MAX_PAGE = 5000;
 
-const TRIGGER_RUN_ORDER: Record<string, (r: TriggerRunRecord) => string | number | null> = {
-  triggername: (r) => r.triggerName.toLowerCase(),
-  triggerruntimestamp: (r) => Date.parse(r.triggerRunTimestamp),
-};
+function pageSize(body: unknown): number {
+  const v = (body as { pageSize?: unknown } | null)?.pageSize;
+  if (v === undefined) return TRIGGER_RUNS_PAGE;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_PAGE) {
+    throw armInvalidBody(`pageSize must be a whole number from 1 to ${MAX_PAGE}.`, 'pageSize');
+  }
+  return v;
+}
 
 export function triggerRunView(r: TriggerRunRecord) {
   const { factory: _f, ...view } = r;
@@ -50,6 +56,22 @@ export function registerTriggerRoutes(app: FastifyInstance, ctx: ApiContext): vo
     return reply.code(200).send();
   });
 
+  // a window of a TumblingWindowTrigger runs again; answered once its rerun has started
+  app.post(`${F}/triggers/:triggerName/triggerRuns/:runId/rerun`, async (req, reply) => {
+    const { factoryName, triggerName, runId } = req.params as P;
+    await allow(req, 'write', 'triggers/triggerruns/rerun/action');
+    await service.rerunTriggerRun(factoryName, triggerName, runId);
+    return reply.code(200).send();
+  });
+
+  // an Inprogress trigger run stops; answered once it has ended
+  app.post(`${F}/triggers/:triggerName/triggerRuns/:runId/cancel`, async (req, reply) => {
+    const { factoryName, triggerName, runId } = req.params as P;
+    await allow(req, 'write', 'triggers/triggerruns/cancel/action');
+    await service.cancelTriggerRun(factoryName, triggerName, runId);
+    return reply.code(200).send();
+  });
+
   app.post(`${F}/queryTriggerRuns`, async (req) => {
     const { factoryName } = req.params as P;
     await allow(req, 'read', 'triggerruns/read');
@@ -58,9 +80,11 @@ export function registerTriggerRoutes(app: FastifyInstance, ctx: ApiContext): vo
       operands: Object.keys(TRIGGER_RUN_OPERANDS),
       orderFields: Object.keys(TRIGGER_RUN_ORDER),
     });
-    const rows = (await service.triggerRuns(f.name)).filter((r) => {
-      const t = Date.parse(r.triggerRunTimestamp);
-      return t >= p.lastUpdatedAfter && t <= p.lastUpdatedBefore;
+    const size = pageSize(req.body);
+    // lastUpdatedAfter/Before bound when a trigger run last changed (started, rerun, ended), as ADF's do
+    const rows = await service.triggerRuns(f.name, {
+      lastUpdatedAfter: p.lastUpdatedAfter,
+      lastUpdatedBefore: p.lastUpdatedBefore,
     });
     const sorted = applyFilter<TriggerRunRecord>(rows, p, {
       operands: TRIGGER_RUN_OPERANDS,
@@ -68,7 +92,7 @@ export function registerTriggerRoutes(app: FastifyInstance, ctx: ApiContext): vo
       // newest first when nothing else decides
       tieBreak: (a, b) => Date.parse(b.triggerRunTimestamp) - Date.parse(a.triggerRunTimestamp),
     });
-    const res = page(sorted, p, 100, `tr:${f.name.toLowerCase()}`);
+    const res = page(sorted, p, size, `tr:${f.name.toLowerCase()}`);
     return {
       value: res.value.map(triggerRunView),
       ...(res.continuationToken ? { continuationToken: res.continuationToken } : {}),

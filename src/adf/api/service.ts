@@ -22,6 +22,7 @@ import {
 } from '../../storage/factory-store.js';
 import type { ActivityRunRecord, InvokedBy, PipelineRunRecord } from '../../storage/runs-records.js';
 import { RunsStore } from '../../storage/runs-store.js';
+import { TriggerRunsStore, type TriggerRunFilter } from '../../storage/trigger-runs-store.js';
 import type { TriggerInfo } from '../engine/engine.js';
 import { planRecovery, recoveryParameters } from '../engine/rerun.js';
 import type { LoadedFactory } from '../model/types.js';
@@ -30,6 +31,7 @@ import { GraphLayouts, type PipelineGraphLayout } from './graph-layout.js';
 import { FactoryRuntime, type ServicesFor } from './runtime.js';
 import { summarizeActivityRuns, type ActivitySummaryRow } from './summary.js';
 import { scheduleOf, TriggerScheduler, type TriggerDefinition, type TriggerRunRecord } from './triggers/scheduler.js';
+import { triggerRunNotFound, windowsOf } from './triggers/trigger-runs.js';
 
 /**
  * The management API's domain: factories and their resources (validated before they are stored), runs
@@ -72,6 +74,7 @@ export type TriggerRuntimeState = 'Started' | 'Stopped';
 export class AdfService {
   readonly factories: FactoryStore;
   readonly runs: RunsStore;
+  readonly triggerRunsStore: TriggerRunsStore;
   private readonly o: AdfServiceOptions;
   private readonly runtimes = new Map<string, Promise<FactoryRuntime>>();
   private readonly listeners = new Set<(c: RunChange) => void>();
@@ -86,10 +89,13 @@ export class AdfService {
       this.secureParameters = new RunSecureParameters({ database: o.database, barrier: o.barrier, clock: o.clock });
     this.factories = new FactoryStore({ database: o.database, clock: o.clock, ids: o.ids });
     this.runs = runs;
+    this.triggerRunsStore = new TriggerRunsStore({ database: o.database, clock: o.clock });
     this.scheduler = new TriggerScheduler({
       clock: o.clock,
       ids: o.ids,
       logger: o.logger,
+      store: this.triggerRunsStore,
+      cancelRun: (factory, runId) => this.cancelRun(factory, runId, true),
       startRun: (r) =>
         this.createRun(r.factory, r.pipelineName, {
           parameters: r.parameters,
@@ -109,6 +115,10 @@ export class AdfService {
   static async open(o: AdfServiceOptions): Promise<AdfService> {
     const runs = new RunsStore({ database: o.database, clock: o.clock, logger: o.logger });
     const svc = new AdfService(o, runs);
+    const unfinished = await svc.triggerRunsStore.endUnfinished(
+      'The server stopped before this trigger run ended (a TumblingWindowTrigger window can be rerun).',
+    );
+    if (unfinished) o.logger.warn({ triggerRuns: unfinished }, 'ended trigger runs a previous server left unfinished');
     if (!(await svc.factories.getFactory(DEFAULT_FACTORY_NAME))) {
       await svc.putFactory({ name: DEFAULT_FACTORY_NAME, location: 'local', tags: {}, properties: {} });
     }
@@ -174,6 +184,7 @@ export class AdfService {
     if (!f) return false;
     await this.factories.deleteFactory(name);
     this.scheduler.disarmFactory(name);
+    await this.triggerRunsStore.deleteFactory(name);
     const rt = this.runtimes.get(name.toLowerCase());
     this.runtimes.delete(name.toLowerCase());
     if (rt) await (await rt).close();
@@ -293,10 +304,39 @@ export class AdfService {
     return stored;
   }
 
-  /** The factory's trigger runs (kept in memory: a restart forgets them; the pipeline runs they started stay). */
-  async triggerRuns(factory: string): Promise<TriggerRunRecord[]> {
+  /** The factory's trigger runs (persisted), oldest first. */
+  async triggerRuns(factory: string, filter: Omit<TriggerRunFilter, 'factory'> = {}): Promise<TriggerRunRecord[]> {
     const f = await this.requireFactory(factory);
-    return this.scheduler.triggerRuns(f.name);
+    return this.triggerRunsStore.list({ ...filter, factory: f.name });
+  }
+
+  private async triggerRun(factory: string, trigger: string, runId: string) {
+    const t = await this.getResource(factory, 'triggers', trigger);
+    const r = await this.triggerRunsStore.get(t.factory, runId);
+    if (!r || r.triggerName.toLowerCase() !== t.name.toLowerCase()) throw triggerRunNotFound(runId, t.name, t.factory);
+    return { t, r };
+  }
+
+  /** ADF's triggerRuns/{runId}/cancel: an Inprogress trigger run ends Failed, its pipeline runs cancelled. */
+  async cancelTriggerRun(factory: string, trigger: string, runId: string): Promise<void> {
+    const { r } = await this.triggerRun(factory, trigger, runId);
+    if (r.status !== 'Inprogress' || !(await this.scheduler.cancel(r)))
+      throw armInvalidBody(
+        `Trigger run '${runId}' of '${r.triggerName}' is ${r.status}; only an Inprogress trigger run can be cancelled.`,
+        runId,
+      );
+  }
+
+  /** ADF's triggerRuns/{runId}/rerun: an ended TumblingWindowTrigger window runs again (same trigger run). */
+  async rerunTriggerRun(factory: string, trigger: string, runId: string): Promise<void> {
+    const { t, r } = await this.triggerRun(factory, trigger, runId);
+    const w = windowsOf(asTrigger(t), r);
+    if (r.status === 'Inprogress' || this.scheduler.isActive(t.factory, r.triggerRunId))
+      throw armInvalidBody(
+        `Trigger run '${runId}' of '${t.name}' is in progress; cancel it or wait for it to end.`,
+        runId,
+      );
+    this.scheduler.rerun(asTrigger(t), w, r);
   }
 
   // ---- runs -------------------------------------------------------------------------------------------
@@ -429,6 +469,7 @@ export class AdfService {
   async stopBackground(): Promise<void> {
     this.scheduler.close();
     await this.layouts.close();
+    await this.triggerRunsStore.flush();
   }
 
   async close(): Promise<void> {

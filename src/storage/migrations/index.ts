@@ -4,6 +4,7 @@ import { keyvault0100 } from './0100_keyvault.js';
 import { runs0200 } from './0200_runs.js';
 import { factories0300 } from './0300_factories.js';
 import { runSecureParameters0301 } from './0301_run_secure_parameters.js';
+import { triggerRuns0302 } from './0302_trigger_runs.js';
 
 /**
  * Every migration, in the order it runs. Each concern adds its own files and one line here:
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   runs0200,
   factories0300,
   runSecureParameters0301,
+  triggerRuns0302,
 ];

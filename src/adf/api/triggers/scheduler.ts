@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Clock } from '../../../common/clock.js';
 import type { IdGenerator } from '../../../common/ids.js';
 import type { Logger } from '../../../common/logger.js';
+import type { TriggerRunRecord, TriggerRunsStore } from '../../../storage/trigger-runs-store.js';
 import { interpolate } from '../../expressions/index.js';
 import {
   nextOccurrence,
@@ -14,30 +15,19 @@ import {
 
 /**
  * Started triggers that fire on a clock. A ScheduleTrigger fires at each instant of its recurrence; every
- * firing is a trigger run (kept for queryTriggerRuns) that starts each of the trigger's pipelines with its
+ * firing is a trigger run (persisted for queryTriggerRuns) that starts each of the trigger's pipelines with its
  * parameters evaluated against the firing (`@trigger().scheduledTime`, `@trigger().startTime`,
  * `@pipeline().TriggerTime` …), invoked by the trigger. A TumblingWindowTrigger runs its pipeline once per
  * window (`@trigger().outputs.windowStartTime` / `windowEndTime`), windows already past included, at most
  * maxConcurrency at a time, retrying a failed window as its retryPolicy says; a window's trigger run ID is
  * derived from the trigger and the window, so windows already run (before a stop or a restart) are known by the
- * pipeline runs they started and are not run again. Event triggers can be started and stopped but do not fire
+ * pipeline runs they started and are not run again. An ended window can be rerun (same trigger run, a new
+ * pipeline run); an Inprogress trigger run can be cancelled (its pipeline runs cancelled, no retry, Failed).
+ * Event triggers can be started and stopped but do not fire
  * here (no storage or Event Grid events reach a local server).
  */
 
-export interface TriggerRunRecord {
-  triggerRunId: string;
-  triggerName: string;
-  triggerType: string;
-  triggerRunTimestamp: string;
-  status: 'Succeeded' | 'Failed' | 'Inprogress';
-  message: string;
-  properties: Record<string, string>;
-  triggeredPipelines: Record<string, string>;
-  runDimension: Record<string, string>;
-  dependencyStatus: Record<string, unknown>;
-  /** The factory it belongs to (not part of ADF's shape). */
-  factory: string;
-}
+export type { TriggerRunRecord } from '../../../storage/trigger-runs-store.js';
 
 export interface TriggerDefinition {
   name: string;
@@ -65,10 +55,20 @@ export interface TriggerSchedulerOptions {
   startRun(r: FireRequest): Promise<string>;
   /** Waits for a run to end; returns its final status. */
   waitRun(factory: string, runId: string): Promise<string>;
+  /** Cancels a pipeline run and the child runs it started. */
+  cancelRun(factory: string, runId: string): Promise<void>;
   /** The trigger run IDs (`invokedBy.id`) of the pipeline runs a trigger started, so windows are not run twice. */
   startedBy(factory: string, trigger: string): Promise<Set<string>>;
-  /** Trigger runs kept per factory (oldest dropped first). */
-  keep?: number;
+  /** Where trigger runs are kept. */
+  store: TriggerRunsStore;
+}
+
+/** A trigger run going on in this process: what cancelling it needs. */
+interface ActiveRun {
+  canceled: boolean;
+  /** The pipeline runs it started (the latest attempt's last). */
+  pipelineRuns: string[];
+  done: Promise<void>;
 }
 
 /**
@@ -112,7 +112,7 @@ const MAX_DELAY = 2 ** 31 - 1;
 export class TriggerScheduler {
   private readonly o: TriggerSchedulerOptions;
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly runs = new Map<string, TriggerRunRecord[]>();
+  private readonly active = new Map<string, ActiveRun>();
   private readonly windows = new Map<string, WindowState>();
   private closed = false;
 
@@ -138,7 +138,11 @@ export class TriggerScheduler {
     const st: WindowState = { t, w, next: 0, running: 0, done: new Set(), stopped: false };
     this.windows.set(key, st);
     try {
-      st.done = await this.o.startedBy(factory, t.name);
+      const [byRuns, byRecords] = await Promise.all([
+        this.o.startedBy(factory, t.name),
+        this.o.store.ids(factory, t.name),
+      ]);
+      st.done = new Set([...byRuns, ...byRecords]);
     } catch (e) {
       this.o.logger.warn({ factory, trigger: t.name, err: (e as Error).message }, 'cannot read a trigger’s runs');
       return;
@@ -169,29 +173,23 @@ export class TriggerScheduler {
       if (st.done.has(id)) continue;
       st.done.add(id);
       st.running++;
-      void this.runWindow(factory, st, id, win, due).finally(() => {
+      const record = this.newRecord(factory, st.t, id, this.o.clock.now(), new Date(due).toISOString());
+      record.properties.WindowStartTime = new Date(win.start).toISOString();
+      record.properties.WindowEndTime = new Date(win.end).toISOString();
+      void this.track(record, (run) => this.runWindow(factory, st, record, run)).finally(() => {
         st.running--;
         this.pump(factory, st);
       });
     }
   }
 
-  private async runWindow(
-    factory: string,
-    st: WindowState,
-    triggerRunId: string,
-    win: { start: number; end: number },
-    due: number,
-  ): Promise<void> {
+  /** Runs a window's pipeline (again, on a retry) until it succeeds, its retries are spent or it is cancelled. */
+  private async runWindow(factory: string, st: WindowState, record: TriggerRunRecord, run: ActiveRun): Promise<void> {
     const t = st.t;
     const pipelineName = t.properties.pipeline?.pipelineReference?.referenceName ?? '';
-    const windowStartTime = new Date(win.start).toISOString();
-    const windowEndTime = new Date(win.end).toISOString();
-    const scheduledTime = new Date(due).toISOString();
-    const record = this.newRecord(factory, t, triggerRunId, this.o.clock.now(), scheduledTime);
-    record.properties.WindowStartTime = windowStartTime;
-    record.properties.WindowEndTime = windowEndTime;
-    this.remember(record);
+    const windowStartTime = record.properties.WindowStartTime;
+    const windowEndTime = record.properties.WindowEndTime;
+    const scheduledTime = record.properties.ScheduleTime;
     for (let attempt = 0; ; attempt++) {
       const startTime = new Date(this.o.clock.now()).toISOString();
       const object = {
@@ -207,25 +205,101 @@ export class TriggerScheduler {
         const runId = await this.startOne(
           factory,
           t,
-          triggerRunId,
+          record.triggerRunId,
           object,
           pipelineName,
           t.properties.pipeline?.parameters,
         );
         record.triggeredPipelines[pipelineName] = runId;
+        run.pipelineRuns.push(runId);
+        this.persist(record);
+        // cancelled while the run was being started
+        if (run.canceled) await this.o.cancelRun(factory, runId).catch(() => undefined);
         status = await this.o.waitRun(factory, runId);
         why = status === 'Succeeded' ? '' : `pipeline run ${runId} ${status}`;
       } catch (e) {
         status = 'Failed';
         why = `${pipelineName}: ${(e as Error).message}`;
       }
+      if (run.canceled) return this.canceled(record, why);
       if (status === 'Succeeded' || attempt >= st.w.retry.count || st.stopped || this.closed) {
         record.status = status === 'Succeeded' ? 'Succeeded' : 'Failed';
         record.message = why;
         return;
       }
       await new Promise<void>((res) => setTimeout(res, st.w.retry.intervalMs).unref());
+      if (run.canceled) return this.canceled(record, why);
     }
+  }
+
+  private canceled(record: TriggerRunRecord, why: string): void {
+    record.status = 'Failed';
+    record.message = `Cancelled by user${why ? ` (${why})` : ''}.`;
+  }
+
+  /**
+   * Runs `body` as an active trigger run: saved when it starts and when it ends (whatever happens), and
+   * cancellable meanwhile.
+   */
+  private track(record: TriggerRunRecord, body: (run: ActiveRun) => Promise<void>): Promise<void> {
+    const key = TriggerScheduler.key(record.factory, record.triggerRunId);
+    const run: ActiveRun = { canceled: false, pipelineRuns: [], done: Promise.resolve() };
+    this.active.set(key, run);
+    this.persist(record);
+    run.done = (async () => {
+      try {
+        await body(run);
+      } catch (e) {
+        record.status = 'Failed';
+        record.message = (e as Error).message;
+      } finally {
+        this.active.delete(key);
+        this.persist(record);
+      }
+    })();
+    return run.done;
+  }
+
+  private persist(record: TriggerRunRecord): void {
+    this.o.store.save({ ...record }).catch((e: Error) => {
+      this.o.logger.warn(
+        { factory: record.factory, trigger: record.triggerName, err: e.message },
+        'cannot save a trigger run',
+      );
+    });
+  }
+
+  /**
+   * ADF's triggerRuns/{runId}/cancel: an Inprogress trigger run started here stops (no further pipeline run or
+   * retry) and its pipeline runs are cancelled; resolves once it has ended (Failed, "Cancelled by user").
+   */
+  async cancel(record: TriggerRunRecord): Promise<boolean> {
+    const run = this.active.get(TriggerScheduler.key(record.factory, record.triggerRunId));
+    if (!run) return false;
+    run.canceled = true;
+    for (const id of run.pipelineRuns) await this.o.cancelRun(record.factory, id).catch(() => undefined);
+    await run.done;
+    return true;
+  }
+
+  /**
+   * ADF's triggerRuns/{runId}/rerun for a TumblingWindowTrigger: the ended window `record` runs again under
+   * the same trigger run ID, with the trigger's current pipeline, parameters and retry policy. Resolves once
+   * the rerun has started (its record is Inprogress).
+   */
+  rerun(t: TriggerDefinition, w: TumblingWindow, record: TriggerRunRecord): void {
+    const st: WindowState = { t, w, next: 0, running: 0, done: new Set(), stopped: false };
+    const now = new Date(this.o.clock.now()).toISOString();
+    record.status = 'Inprogress';
+    record.message = '';
+    record.triggerRunTimestamp = now;
+    record.properties = { ...record.properties, TriggerTime: now };
+    record.triggeredPipelines = {};
+    void this.track(record, (run) => this.runWindow(record.factory, st, record, run));
+  }
+
+  isActive(factory: string, triggerRunId: string): boolean {
+    return this.active.has(TriggerScheduler.key(factory, triggerRunId));
   }
 
   private newRecord(
@@ -286,7 +360,8 @@ export class TriggerScheduler {
     const timer = setTimeout(
       () => {
         this.timers.delete(key);
-        if (delay > MAX_DELAY) return this.wait(factory, t, r, at);
+        // a long delay is waited in parts, and a timer may fire a millisecond before the clock reaches `at`
+        if (this.o.clock.now() < at) return this.wait(factory, t, r, at);
         void this.fire(factory, t, at);
         this.wait(factory, t, r, nextOccurrence(r, Math.max(at, this.o.clock.now())));
       },
@@ -322,49 +397,34 @@ export class TriggerScheduler {
     }
   }
 
-  triggerRuns(factory: string): TriggerRunRecord[] {
-    return [...(this.runs.get(factory.toLowerCase()) ?? [])];
-  }
-
   /** One firing of a ScheduleTrigger: a trigger run that starts each of the trigger's pipelines. */
   async fire(factory: string, t: TriggerDefinition, scheduled: number): Promise<TriggerRunRecord> {
     const now = this.o.clock.now();
     const triggerRunId = this.o.ids.uuid();
     const scheduledTime = new Date(scheduled).toISOString();
     const record = this.newRecord(factory, t, triggerRunId, now, scheduledTime);
-    this.remember(record);
     const object = { name: t.name, type: t.properties.type, scheduledTime, startTime: record.triggerRunTimestamp };
     const failures: string[] = [];
-    for (const p of t.properties.pipelines ?? []) {
-      const pipelineName = p.pipelineReference?.referenceName;
-      if (!pipelineName) continue;
-      try {
-        record.triggeredPipelines[pipelineName] = await this.startOne(
-          factory,
-          t,
-          triggerRunId,
-          object,
-          pipelineName,
-          p.parameters,
-        );
-      } catch (e) {
-        failures.push(`${pipelineName}: ${(e as Error).message}`);
+    await this.track(record, async (run) => {
+      for (const p of t.properties.pipelines ?? []) {
+        const pipelineName = p.pipelineReference?.referenceName;
+        if (!pipelineName || run.canceled) continue;
+        try {
+          const runId = await this.startOne(factory, t, triggerRunId, object, pipelineName, p.parameters);
+          record.triggeredPipelines[pipelineName] = runId;
+          run.pipelineRuns.push(runId);
+          if (run.canceled) await this.o.cancelRun(factory, runId).catch(() => undefined);
+        } catch (e) {
+          failures.push(`${pipelineName}: ${(e as Error).message}`);
+        }
       }
-    }
-    record.status = failures.length ? 'Failed' : 'Succeeded';
-    record.message = failures.join('; ');
+      if (run.canceled) return this.canceled(record, failures.join('; '));
+      record.status = failures.length ? 'Failed' : 'Succeeded';
+      record.message = failures.join('; ');
+    });
     if (failures.length)
       this.o.logger.warn({ factory, trigger: t.name, failures: failures.length }, 'a trigger failed to start runs');
     return record;
-  }
-
-  private remember(r: TriggerRunRecord): void {
-    const key = r.factory.toLowerCase();
-    const list = this.runs.get(key) ?? [];
-    list.push(r);
-    const keep = this.o.keep ?? 10_000;
-    if (list.length > keep) list.splice(0, list.length - keep);
-    this.runs.set(key, list);
   }
 
   close(): void {
