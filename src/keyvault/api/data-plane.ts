@@ -159,7 +159,8 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
   });
 
   app.addHook('onRequest', async (req, reply) => {
-    await authenticate(deps, req, reply);
+    // returning the reply tells fastify the response was sent from the hook
+    if (!(await authenticate(deps, req, reply))) return reply;
   });
 
   app.addHook('onSend', (req, reply, payload, done) => {
