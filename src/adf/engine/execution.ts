@@ -197,6 +197,11 @@ export interface ExecutionInit {
   startChild(req: ChildRunRequest, parent: { activityName: string; activityRunId: string }): Promise<ChildRunOutcome>;
 }
 
+/** One field of a record through the masking hook; module-level, so no closure is made per record. */
+function maskField<T>(mask: (value: unknown) => unknown, v: T): T {
+  return v === null || v === undefined ? v : (mask(v) as T);
+}
+
 /**
  * One pipeline run in memory: its variables, return value, cancellation and the scopes it is running. The
  * engine creates one per run and persists what it records; nothing here outlives the run.
@@ -354,11 +359,10 @@ export class RunExecution {
   private mask(r: ActivityRunRecord): ActivityRunRecord {
     const m = this.services.maskRecord;
     if (!m) return r;
-    const f = <T>(v: T): T => (v === null || v === undefined ? v : (m(v) as T));
-    const input = f(r.input);
-    const output = f(r.output);
-    const error = f(r.error);
-    const userProperties = f(r.userProperties);
+    const input = maskField(m, r.input);
+    const output = maskField(m, r.output);
+    const error = maskField(m, r.error);
+    const userProperties = maskField(m, r.userProperties);
     if (input === r.input && output === r.output && error === r.error && userProperties === r.userProperties) return r;
     return { ...r, input, output, error, userProperties };
   }
