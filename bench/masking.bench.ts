@@ -260,7 +260,7 @@ export default async function bench(): Promise<BenchResult[]> {
       await engineRun(store, true);
     }
     const en = await compare(
-      30,
+      60,
       () => engineRun(store, false),
       () => engineRun(store, true),
     );
