@@ -35,6 +35,12 @@ export interface IdentityService {
   /** `https://{host}/{tenant}`: the authority a Key Vault challenge names. */
   authority(host: string): string;
   verifyAccessToken(token: string, opts: VerifyOptions): Promise<Principal>;
+  /**
+   * `verifyAccessToken` without a promise for a token verified before (signature and claims cached; expiry,
+   * nbf, audience and issuer checked again): the principal, a thrown 401 error, or undefined — then call
+   * `verifyAccessToken`.
+   */
+  verifyAccessTokenCached(token: string, opts: VerifyOptions): Principal | undefined;
   /** Mints a token in-process (e.g. the run engine, for the factory's identity calling the vault). */
   issueToken(opts: { principal: Principal | PrincipalRecord; resource: string; host: string }): Promise<IssuedToken>;
   /** Checks an app ID + client secret; undefined when either is wrong. */
@@ -121,6 +127,7 @@ export async function createIdentityService(o: IdentityServiceOptions): Promise<
     authority: (host) => `https://${host}/${tenantId}`,
     issuerFor: (host) => tokens.issuerFor(host),
     verifyAccessToken: (token, opts) => tokens.verify(token, opts),
+    verifyAccessTokenCached: (token, opts) => tokens.verifyCached(token, opts),
     issueToken: ({ principal, resource, host }) =>
       tokens.issue({
         principal: {

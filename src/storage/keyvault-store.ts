@@ -1,10 +1,18 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import type { Database } from './database.js';
 
 /**
  * Persistence for Key Vault: vaults, secrets and their versions, audit records.
  * It knows rows, not rules: soft delete, authorization and encryption live in src/keyvault. Values arrive and
  * leave as barrier ciphertext (`valueCt`), so nothing here ever holds a secret in clear. Works on SQLite and
  * PostgreSQL through Kysely; the hot read (`latest`/`version`) is one indexed query.
+ *
+ * Given the whole Database (not just its Kysely), the SQLite adapter runs the hot statements — vault read,
+ * latest/version read, audit insert — as better-sqlite3 statements prepared once per connection, and keeps the
+ * latest-version rows it read (ciphertext and attributes, never a value in clear) in a per-connection cache
+ * (SqliteHot below). PostgreSQL runs the same statements as named prepared statements and always reads the
+ * database: other servers may write to it.
  */
 
 export interface AccessPolicyRow {
@@ -283,7 +291,149 @@ function auditParams(a: AuditRow): unknown[] {
 /** Largest multi-row audit INSERT; one compiled statement per row count up to it. */
 const AUDIT_CHUNK = 64;
 
+const LATEST_SQL =
+  'select v.vault, v.name_key, v.version, v.seq, v.value_ct, v.content_type, v.tags, v.enabled, v.nbf_s, v.exp_s,' +
+  ' v.created_s, v.updated_s, s.name, s.deleted_s, s.purge_s from kv_secrets s join kv_secret_versions v' +
+  ' on v.vault = s.vault and v.name_key = s.name_key';
+
+/** Rows the latest-version cache holds at most, over all vaults of a connection. */
+const LATEST_CACHE_LIMIT = 10_000;
+
+/**
+ * The SQLite hot path of one connection, shared by every KeyVaultStore over it (so a write through any of them
+ * clears the cache the others read).
+ *
+ * The latest-version cache is safe because every way a row can change is seen: writes through a KeyVaultStore
+ * on this connection clear it (before and after the write); writes by any other connection — another process
+ * on the same file, or a second connection in this one — change SQLite's `PRAGMA data_version`, checked on
+ * every read (one native call) and clearing the cache when it moved. Rows are frozen: callers share them.
+ */
+class SqliteHot {
+  private prepared:
+    | {
+        vault: BetterSqlite3.Statement;
+        latest: BetterSqlite3.Statement;
+        version: BetterSqlite3.Statement;
+        dataVersion: BetterSqlite3.Statement;
+      }
+    | undefined;
+  private readonly audit = new Map<number, BetterSqlite3.Statement>();
+  private readonly latestRows = new Map<string, Map<string, SecretViewRow | null>>();
+  private cached = 0;
+  private dataVersion = -1;
+
+  constructor(private readonly native: BetterSqlite3.Database) {}
+
+  /** Prepared on first use, when the migrations have created the tables. */
+  private get stmt() {
+    return (this.prepared ??= {
+      vault: this.native.prepare('select * from kv_vaults where name = ?'),
+      latest: this.native.prepare(
+        `${LATEST_SQL} and v.version = s.latest_version where s.vault = ? and s.name_key = ?`,
+      ),
+      version: this.native.prepare(`${LATEST_SQL} where s.vault = ? and s.name_key = ? and v.version = ?`),
+      dataVersion: this.native.prepare('pragma data_version').pluck(),
+    });
+  }
+
+  /** Whether the connection is free for a statement of ours (not inside someone's Kysely transaction). */
+  get free(): boolean {
+    return this.native.open && !this.native.inTransaction;
+  }
+
+  vault(name: string): any {
+    return this.stmt.vault.get(name);
+  }
+
+  latest(vault: string, nameKey: string): SecretViewRow | undefined {
+    const dv = this.stmt.dataVersion.get() as number;
+    if (dv !== this.dataVersion) {
+      this.clear();
+      this.dataVersion = dv;
+    }
+    let rows = this.latestRows.get(vault);
+    const hit = rows?.get(nameKey);
+    if (hit !== undefined) return hit ?? undefined;
+    const r = this.stmt.latest.get(vault, nameKey);
+    const row = r ? freezeView(toView(r)) : null;
+    if (this.cached >= LATEST_CACHE_LIMIT) this.clear();
+    if (!rows) this.latestRows.set(vault, (rows = new Map()));
+    rows.set(nameKey, row);
+    this.cached++;
+    return row ?? undefined;
+  }
+
+  version(vault: string, nameKey: string, version: string): any {
+    return this.stmt.version.get(vault, nameKey, version);
+  }
+
+  appendAudit(rows: readonly AuditRow[]): void {
+    if (rows.length <= AUDIT_CHUNK) {
+      this.auditChunk(rows);
+      return;
+    }
+    this.native.transaction(() => {
+      for (let i = 0; i < rows.length; i += AUDIT_CHUNK) this.auditChunk(rows.slice(i, i + AUDIT_CHUNK));
+    })();
+  }
+
+  private auditChunk(rows: readonly AuditRow[]): void {
+    const n = rows.length;
+    let stmt = this.audit.get(n);
+    if (!stmt) {
+      const tuple = `(${AUDIT_COLUMNS.map(() => '?').join(', ')})`;
+      stmt = this.native.prepare(
+        `insert into kv_audit (${AUDIT_COLUMNS.join(', ')}) values ${Array.from({ length: n }, () => tuple).join(', ')}`,
+      );
+      this.audit.set(n, stmt);
+    }
+    const params: unknown[] = new Array(n * AUDIT_COLUMNS.length);
+    let k = 0;
+    for (const a of rows) {
+      params[k++] = a.timeMs;
+      params[k++] = a.vault;
+      params[k++] = a.operation;
+      params[k++] = a.secretName;
+      params[k++] = a.version;
+      params[k++] = a.principalOid;
+      params[k++] = a.principalApp;
+      params[k++] = a.result;
+      params[k++] = a.status;
+      params[k++] = a.reason;
+      params[k++] = a.clientIp;
+      params[k++] = a.apiVersion;
+      params[k++] = a.requestId;
+    }
+    stmt.run(params);
+  }
+
+  /** Forgets every cached row (any write of secrets on this connection calls it, before and after). */
+  clear(): void {
+    this.latestRows.clear();
+    this.cached = 0;
+  }
+}
+
+const sqliteHots = new WeakMap<BetterSqlite3.Database, SqliteHot>();
+
+function sqliteHotOf(native: BetterSqlite3.Database): SqliteHot {
+  let h = sqliteHots.get(native);
+  if (!h) sqliteHots.set(native, (h = new SqliteHot(native)));
+  return h;
+}
+
+function freezeView(r: SecretViewRow): SecretViewRow {
+  if (r.tags) Object.freeze(r.tags);
+  return Object.freeze(r);
+}
+
 export class KeyVaultStore {
+  private readonly db: Kysely<any>;
+  /** SQLite, outside a transaction of ours: the native hot path (undefined on PostgreSQL and in transactions). */
+  private readonly fast: SqliteHot | undefined;
+  /** The connection's latest-version cache, which this store's writes clear (transaction stores too). */
+  private readonly cache: SqliteHot | undefined;
+
   private readonly hot = {
     vault: new HotQuery(1, (db) => db.selectFrom('kv_vaults').selectAll().where('name', '=', '')),
     latest: new HotQuery(2, (db) =>
@@ -304,22 +454,56 @@ export class KeyVaultStore {
     ),
   };
 
+  /**
+   * `source`: the Database (SQLite then takes the native hot path and the row cache), or a Kysely instance
+   * (every query through Kysely). `parent` is for transaction stores only.
+   */
   constructor(
-    private readonly db: Kysely<any>,
-    /** Multi-row audit inserts by row count; a transaction's store shares its parent's (same dialect). */
-    private readonly auditInserts = new Map<number, HotQuery>(),
-  ) {}
+    source: Kysely<any> | Database,
+    parent?: { auditInserts: Map<number, HotQuery>; cache: SqliteHot | undefined },
+  ) {
+    const database = 'migrate' in source ? source : undefined;
+    this.db = database ? database.db : (source as Kysely<any>);
+    this.auditInserts = parent?.auditInserts ?? new Map();
+    this.fast = database?.sqlite && !parent ? sqliteHotOf(database.sqlite) : undefined;
+    this.cache = parent ? parent.cache : this.fast;
+  }
+
+  /** Multi-row audit inserts by row count; a transaction's store shares its parent's (same dialect). */
+  private readonly auditInserts: Map<number, HotQuery>;
+
+  /** The native path when the connection is free; otherwise Kysely, which waits for the running transaction. */
+  private get native(): SqliteHot | undefined {
+    return this.fast?.free ? this.fast : undefined;
+  }
+
+  /** Runs a write that changes secrets, clearing the latest-version cache before and after it. */
+  private async changing<T>(fn: () => Promise<T>): Promise<T> {
+    this.cache?.clear();
+    try {
+      return await fn();
+    } finally {
+      this.cache?.clear();
+    }
+  }
+
+  private changingTransaction<T>(fn: (store: KeyVaultStore) => Promise<T>): Promise<T> {
+    return this.changing(() => this.transaction(fn));
+  }
 
   /** Runs `fn` in one transaction: either every write lands or none does. */
   transaction<T>(fn: (store: KeyVaultStore) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return this.db.transaction().execute((trx) => fn(new KeyVaultStore(trx, this.auditInserts)));
+    return this.db
+      .transaction()
+      .execute((trx) => fn(new KeyVaultStore(trx, { auditInserts: this.auditInserts, cache: this.cache })));
   }
 
   // ---- vaults -------------------------------------------------------------------------------------------
 
   async getVault(name: string): Promise<VaultRow | undefined> {
-    const [r] = await this.hot.vault.run(this.db, [name]);
+    const fast = this.native;
+    const r = fast ? fast.vault(name) : (await this.hot.vault.run(this.db, [name]))[0];
     return r ? toVault(r) : undefined;
   }
 
@@ -339,7 +523,7 @@ export class KeyVaultStore {
 
   /** Removes the vault with its secrets; audit records stay. */
   async deleteVault(name: string): Promise<void> {
-    await this.transaction(async (s) => {
+    await this.changingTransaction(async (s) => {
       for (const t of ['kv_secret_versions', 'kv_secrets']) {
         await s.db.deleteFrom(t).where('vault', '=', name).execute();
       }
@@ -361,11 +545,18 @@ export class KeyVaultStore {
 
   /** The latest version of a secret, deleted or not (the caller decides what a deleted one means). */
   async latest(vault: string, nameKey: string): Promise<SecretViewRow | undefined> {
+    const fast = this.native;
+    if (fast) return fast.latest(vault, nameKey);
     const [r] = await this.hot.latest.run(this.db, [vault, nameKey]);
     return r ? toView(r) : undefined;
   }
 
   async version(vault: string, nameKey: string, version: string): Promise<SecretViewRow | undefined> {
+    const fast = this.native;
+    if (fast) {
+      const row = fast.version(vault, nameKey, version);
+      return row ? toView(row) : undefined;
+    }
     const r = await this.db
       .selectFrom('kv_secrets as s')
       .innerJoin('kv_secret_versions as v', (j) =>
@@ -381,7 +572,7 @@ export class KeyVaultStore {
 
   /** Adds a version and makes it the latest; creates the secret's head on first set. */
   async addVersion(head: { vault: string; nameKey: string; name: string }, v: SecretVersionRow): Promise<void> {
-    await this.transaction(async (s) => {
+    await this.changingTransaction(async (s) => {
       const existing = await s.getHead(head.vault, head.nameKey);
       if (existing) {
         await s.db
@@ -415,13 +606,15 @@ export class KeyVaultStore {
     if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
     if (patch.nbfS !== undefined) set.nbf_s = patch.nbfS;
     if (patch.expS !== undefined) set.exp_s = patch.expS;
-    await this.db
-      .updateTable('kv_secret_versions')
-      .set(set)
-      .where('vault', '=', vault)
-      .where('name_key', '=', nameKey)
-      .where('version', '=', version)
-      .execute();
+    await this.changing(() =>
+      this.db
+        .updateTable('kv_secret_versions')
+        .set(set)
+        .where('vault', '=', vault)
+        .where('name_key', '=', nameKey)
+        .where('version', '=', version)
+        .execute(),
+    );
   }
 
   /** One page of live secrets (latest versions), by name, after `afterKey`. */
@@ -485,17 +678,19 @@ export class KeyVaultStore {
   }
 
   async setDeleted(vault: string, nameKey: string, deletedS: number | null, purgeS: number | null): Promise<void> {
-    await this.db
-      .updateTable('kv_secrets')
-      .set({ deleted_s: deletedS, purge_s: purgeS })
-      .where('vault', '=', vault)
-      .where('name_key', '=', nameKey)
-      .execute();
+    await this.changing(() =>
+      this.db
+        .updateTable('kv_secrets')
+        .set({ deleted_s: deletedS, purge_s: purgeS })
+        .where('vault', '=', vault)
+        .where('name_key', '=', nameKey)
+        .execute(),
+    );
   }
 
   /** Removes a secret and every version for good. */
   async purge(vault: string, nameKey: string): Promise<void> {
-    await this.transaction(async (s) => {
+    await this.changingTransaction(async (s) => {
       await s.db.deleteFrom('kv_secret_versions').where('vault', '=', vault).where('name_key', '=', nameKey).execute();
       await s.db.deleteFrom('kv_secrets').where('vault', '=', vault).where('name_key', '=', nameKey).execute();
     });
@@ -516,7 +711,7 @@ export class KeyVaultStore {
 
   /** Writes a whole secret (head and versions) at once, as restore does. */
   async insertSecret(head: SecretHeadRow, versions: SecretVersionRow[]): Promise<void> {
-    await this.transaction(async (s) => {
+    await this.changingTransaction(async (s) => {
       await s.db
         .insertInto('kv_secrets')
         .values({
@@ -536,6 +731,8 @@ export class KeyVaultStore {
   // ---- audit --------------------------------------------------------------------------------------------
 
   async appendAudit(a: AuditRow): Promise<void> {
+    const fast = this.native;
+    if (fast) return fast.appendAudit([a]);
     await this.hot.audit.run(this.db, auditParams(a));
   }
 
@@ -546,6 +743,8 @@ export class KeyVaultStore {
    */
   async appendAuditBatch(rows: readonly AuditRow[]): Promise<void> {
     if (rows.length === 0) return;
+    const fast = this.native;
+    if (fast) return fast.appendAudit(rows);
     if (rows.length <= AUDIT_CHUNK) return this.appendAuditChunk(rows);
     await this.transaction(async (s) => {
       for (let i = 0; i < rows.length; i += AUDIT_CHUNK) await s.appendAuditChunk(rows.slice(i, i + AUDIT_CHUNK));

@@ -10,14 +10,22 @@ import { PipevaultError, isPipevaultError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { KEYVAULT_AUDIENCES } from '../../identity/types.js';
 import type { AuditLog } from '../audit/audit.js';
-import { authorize, type RoleAssignment, type SecretOperation } from '../domain/authorization.js';
+import { checkAuthorization, type RoleAssignment, type SecretOperation } from '../domain/authorization.js';
 import type { Caller, Vault } from '../domain/model.js';
 import type { SecretService } from '../domain/secrets.js';
 import { parseMaxResults, parseSetSecret, parseUpdateSecret } from '../domain/validate.js';
 import type { VaultService } from '../domain/vaults.js';
 import { checkApiVersion } from './api-versions.js';
 import { baseUrlOf, getState, setState, vaultNameOf } from './context.js';
-import { deletedBundle, deletedItem, nextLink, secretBundle, secretItem, versionItem } from './wire.js';
+import {
+  deletedBundle,
+  deletedItem,
+  nextLink,
+  secretBundle,
+  secretBundleText,
+  secretItem,
+  versionItem,
+} from './wire.js';
 
 /**
  * The Key Vault secrets REST API (specs/keyvault-identity.md §1). Order of work on every request, as the SDKs
@@ -39,6 +47,11 @@ export interface DataPlaneDeps {
       token: string,
       opts: { audiences: readonly string[]; host?: string },
     ): Promise<Caller & { kind?: string }>;
+    /** A token verified before, without a promise (see IdentityService); undefined: call verifyAccessToken. */
+    verifyAccessTokenCached?(
+      token: string,
+      opts: { audiences: readonly string[]; host?: string },
+    ): (Caller & { kind?: string }) | undefined;
   };
   /** The caller's role assignments, for vaults with RBAC authorization. */
   roleAssignments(principalId: string): Promise<RoleAssignment[]>;
@@ -54,11 +67,23 @@ function challenge(deps: DataPlaneDeps, req: FastifyRequest): Record<string, str
   };
 }
 
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const WHITESPACE = /\s/;
+
 function bearerOf(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return undefined;
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  // the SDKs' exact form without a regex match object; anything else goes through the full pattern
+  if (h.startsWith('Bearer ') && h.length > 7) {
+    const token = h.slice(7);
+    if (!WHITESPACE.test(token)) return token;
+  }
+  const m = BEARER.exec(h);
   return m ? m[1] : undefined;
+}
+
+function toCaller(p: Caller & { kind?: string }): Caller {
+  return { tenantId: p.tenantId, objectId: p.objectId, appId: p.appId, admin: p.kind === 'admin' };
 }
 
 /**
@@ -78,9 +103,7 @@ async function authenticate(deps: DataPlaneDeps, req: FastifyRequest, reply: Fas
   }
   try {
     const p = await deps.identity.verifyAccessToken(token, { audiences: KEYVAULT_AUDIENCES, host: req.host });
-    setState(req, {
-      caller: { tenantId: p.tenantId, objectId: p.objectId, appId: p.appId, admin: p.kind === 'admin' },
-    });
+    setState(req, { caller: toCaller(p) });
     return true;
   } catch (err) {
     const reason = isPipevaultError(err) ? err.message : 'The access token could not be verified.';
@@ -158,9 +181,29 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
     );
   });
 
-  app.addHook('onRequest', async (req, reply) => {
-    // returning the reply tells fastify the response was sent from the hook
-    if (!(await authenticate(deps, req, reply))) return reply;
+  // A callback hook: a token verified before is checked without a promise (expiry, nbf, audience, issuer every
+  // time); a new or failing one takes the full path. A hook that answered the request does not call done.
+  const verifyCached = deps.identity.verifyAccessTokenCached?.bind(deps.identity);
+  app.addHook('onRequest', (req, reply, done) => {
+    if (verifyCached) {
+      const token = bearerOf(req);
+      if (token) {
+        let p: (Caller & { kind?: string }) | undefined;
+        try {
+          p = verifyCached(token, { audiences: KEYVAULT_AUDIENCES, host: req.host });
+        } catch {
+          p = undefined; // rejected: the full path below rejects it again, with its audit record and 401
+        }
+        if (p) {
+          setState(req, { caller: toCaller(p) });
+          done();
+          return;
+        }
+      }
+    }
+    authenticate(deps, req, reply).then((ok) => {
+      if (ok) done();
+    }, done);
   });
 
   app.addHook('onSend', (req, reply, payload, done) => {
@@ -198,7 +241,10 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
       .send(e.toKeyVault());
   });
 
-  /** Runs one secret operation: api-version, vault, authorization, the work, the audit record. */
+  /**
+   * Runs one secret operation: api-version, vault, authorization, the work, the audit record (stored before the
+   * answer leaves). `text` in the work's result is a body already serialised as JSON.
+   */
   const perform = async (
     req: FastifyRequest,
     reply: FastifyReply,
@@ -208,7 +254,7 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
       vault: Vault;
       apiVersion: string;
       base: string;
-    }) => Promise<{ status?: number; body?: unknown; version?: string; name?: string }>,
+    }) => Promise<{ status?: number; body?: unknown; text?: string; version?: string; name?: string }>,
   ) => {
     const caller = getState(req)?.caller;
     if (!caller) throw kvUnauthorized(challenge(deps, req));
@@ -221,20 +267,22 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
     let apiVersion: string | undefined;
     try {
       apiVersion = checkApiVersion(q['api-version'], deps.loose);
-      const vault = await deps.vaults.get(vaultName);
-      await authorize({
+      const vault = deps.vaults.cached(vaultName) ?? (await deps.vaults.get(vaultName));
+      const allowed = checkAuthorization({
         vault,
         caller,
         operation,
         secretName: target.name,
         assignments: () => deps.roleAssignments(caller.objectId),
       });
+      if (allowed) await allowed;
       const out = await work({ vault, apiVersion, base: baseUrlOf(req) });
       status = out.status ?? 200;
       version = out.version ?? version;
       secretName = out.name ?? secretName;
-      await audit();
+      await record();
       reply.code(status);
+      if (out.text !== undefined) return reply.type('application/json; charset=utf-8').send(out.text);
       if (out.body === undefined) return reply.send();
       return reply.type('application/json; charset=utf-8').send(out.body);
     } catch (err) {
@@ -242,12 +290,12 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
         status = err.status;
         reason = err.innerCode ?? err.code;
       }
-      await audit();
+      await record();
       throw err;
     }
 
-    async function audit() {
-      await deps.audit.record({
+    function record() {
+      return deps.audit.record({
         vault: vaultName,
         operation,
         secretName,
@@ -288,7 +336,7 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
         if (oct !== undefined && oct !== 'application/x-pkcs12' && oct !== 'application/x-pem-file')
           throw kvBadParameter(`outContentType must be application/x-pkcs12 or application/x-pem-file, not '${oct}'.`);
         const b = await deps.secrets.get(vault, req.params.name, req.params.version || undefined);
-        return { body: secretBundle(base, b, apiVersion), version: b.version };
+        return { text: secretBundleText(base, b, apiVersion), version: b.version };
       },
     );
   app.get('/secrets/:name', get);

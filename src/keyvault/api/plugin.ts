@@ -51,7 +51,7 @@ const instances = new WeakMap<object, KeyVault>();
 export function createKeyVault(deps: Pick<KeyVaultDeps, 'store' | 'barrier' | 'identity' | 'clock' | 'ids'>): KeyVault {
   const hit = instances.get(deps.store);
   if (hit) return hit;
-  const store = new KeyVaultStore(deps.store.db);
+  const store = new KeyVaultStore(deps.store);
   const clock = deps.clock ?? systemClock;
   const kv: KeyVault = {
     vaults: new VaultService({ store, clock, tenantId: deps.identity.tenantId }),

@@ -78,16 +78,19 @@ export class SecretService {
     return Math.floor(this.o.clock.now() / 1000);
   }
 
-  private bundle(vault: Vault, r: SecretViewRow): SecretBundle {
+  private bundle(vault: Vault, r: SecretViewRow, value?: string): SecretBundle {
+    const recovery = recoveryOf(vault);
     const attributes: SecretAttributes = {
       enabled: r.enabled,
       created: r.createdS,
       updated: r.updatedS,
-      ...recoveryOf(vault),
+      recoveryLevel: recovery.recoveryLevel,
+      recoverableDays: recovery.recoverableDays,
     };
     if (r.nbfS !== null) attributes.nbf = r.nbfS;
     if (r.expS !== null) attributes.exp = r.expS;
     const b: SecretBundle = { name: r.name, version: r.version, attributes };
+    if (value !== undefined) b.value = value;
     if (r.contentType !== null) b.contentType = r.contentType;
     if (r.tags !== null) b.tags = r.tags;
     return b;
@@ -156,7 +159,7 @@ export class SecretService {
   async get(vault: Vault, name: string, version?: string): Promise<SecretBundle> {
     const r = await this.live(vault, name, version);
     if (!r.enabled) throw kvSecretDisabled('get');
-    return { ...this.bundle(vault, r), value: this.decrypt(vault.name.toLowerCase(), r) };
+    return this.bundle(vault, r, this.decrypt(r.vault, r));
   }
 
   /** Properties of a version without its value. */

@@ -70,6 +70,13 @@ export class VaultService {
 
   constructor(private readonly o: VaultServiceOptions) {}
 
+  /** The vault's settings while they are fresh in the cache, without a promise; else undefined (use `get`). */
+  cached(name: string): Vault | undefined {
+    const now = this.o.clock.now();
+    const hit = this.cache.get(name) ?? this.cache.get(name.toLowerCase());
+    return hit && now - hit.at < VAULT_SETTINGS_TTL_MS && now >= hit.at ? hit.vault : undefined;
+  }
+
   async find(name: string): Promise<Vault | undefined> {
     const key = name.toLowerCase();
     const now = this.o.clock.now();
