@@ -184,13 +184,22 @@ class SecretStore {
   readonly short = new Set<string>();
   private built: Built | undefined;
   private dirty = false;
+  /** The maskJson walker, kept while the values stay the same: the engine masks each record field by field. */
+  private walker: JsonMasker | undefined;
 
   add(value: string): boolean {
     const set = value.length < MIN_SUBSTRING_LENGTH ? this.short : this.long;
     if (set.has(value)) return false;
     set.add(value);
     if (set === this.long) this.dirty = true;
+    this.walker = undefined;
     return true;
+  }
+
+  /** The kept walker, or a new one while it is walking (a getter of the walked value masking again). */
+  masker(): JsonMasker {
+    const w = (this.walker ??= new JsonMasker(this.short, this.get()));
+    return w.idle() ? w : new JsonMasker(this.short, this.get());
   }
 
   get(): Built | undefined {
@@ -288,7 +297,11 @@ export class SecretRegistry implements Masker {
    */
   maskJson<T>(value: T): T {
     if (this.size === 0) return value;
-    return new JsonMasker(this.store.short, this.store.get()).value(value) as T;
+    if (value === null || typeof value !== 'object') {
+      if (typeof value === 'string') return this.maskString(value) as T;
+      if (typeof value !== 'number' && typeof value !== 'bigint') return value;
+    }
+    return this.store.masker().run(value) as T;
   }
 
   /**
@@ -328,7 +341,21 @@ class JsonMasker {
     this.numbers = short.size > 0 || built?.digitsOnly === true;
   }
 
-  value(v: unknown): unknown {
+  /** Whether no walk is under way. */
+  idle(): boolean {
+    return this.ancestors.length === 0;
+  }
+
+  run(v: unknown): unknown {
+    try {
+      return this.value(v);
+    } catch (e) {
+      this.ancestors.length = 0; // a throwing getter left the path behind
+      throw e;
+    }
+  }
+
+  private value(v: unknown): unknown {
     switch (typeof v) {
       case 'string':
         return v.length < this.minLength && this.short === undefined ? v : this.text(v);
