@@ -17,12 +17,23 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SecretRegistry } from '../src/common/masking.js';
-import { Engine } from '../src/adf/engine/engine.js';
+import type * as MaskingModule from '../src/common/masking.js';
+import type * as EngineModule from '../src/adf/engine/engine.js';
 import type { Pipeline } from '../src/adf/model/types.js';
-import { openDatabase } from '../src/storage/database.js';
-import { RunsStore, type ActivityRunRecord } from '../src/storage/runs-store.js';
+import type * as DatabaseModule from '../src/storage/database.js';
+import type * as RunsStoreModule from '../src/storage/runs-store.js';
+import type { ActivityRunRecord } from '../src/storage/runs-store.js';
 import type { BenchResult } from './harness.js';
+
+// PIPEVAULT_BENCH_DIST=1 measures the compiled code (`npx tsc -p tsconfig.build.json` first), as `pipevault`
+// runs it, instead of the TypeScript sources through tsx.
+const code = process.env.PIPEVAULT_BENCH_DIST === '1' ? '../dist' : '../src';
+const { SecretRegistry } = (await import(`${code}/common/masking.js`)) as typeof MaskingModule;
+const { Engine } = (await import(`${code}/adf/engine/engine.js`)) as typeof EngineModule;
+const { openDatabase } = (await import(`${code}/storage/database.js`)) as typeof DatabaseModule;
+const { RunsStore } = (await import(`${code}/storage/runs-store.js`)) as typeof RunsStoreModule;
+type SecretRegistry = MaskingModule.SecretRegistry;
+type RunsStore = RunsStoreModule.RunsStore;
 
 const SECRETS = Array.from({ length: 20 }, (_, i) =>
   i % 3 === 0 ? `P@ssw0rd-${i}-${'x'.repeat(i)}!` : Buffer.from(`secret-key-material-${i}`).toString('base64'),
