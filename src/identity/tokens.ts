@@ -30,6 +30,8 @@ export interface VerifyOptions {
 }
 
 interface CachedToken {
+  /** The whole token: the cache is keyed by its tail, a hit must be the very same token. */
+  token: string;
   principal: Principal;
   aud: string;
   issHost: string;
@@ -107,7 +109,7 @@ export class TokenService {
     if (cached) return this.check(cached, now, v);
     const entry = await this.verifyFresh(token, now);
     if (this.cache.size >= CACHE_LIMIT) this.evict(now);
-    this.cache.set(token, entry);
+    this.cache.set(cacheKey(token), entry);
     return this.check(entry, now, v);
   }
 
@@ -124,9 +126,11 @@ export class TokenService {
   }
 
   private cachedEntry(token: string, now: number): CachedToken | undefined {
-    const entry = this.cache.get(token);
-    if (entry && now >= entry.expMs + this.opts.skewSec * 1000) {
-      this.cache.delete(token);
+    const key = cacheKey(token);
+    const entry = this.cache.get(key);
+    if (!entry || entry.token !== token) return undefined;
+    if (now >= entry.expMs + this.opts.skewSec * 1000) {
+      this.cache.delete(key);
       return undefined;
     }
     return entry;
@@ -184,6 +188,7 @@ export class TokenService {
         ? 'managedIdentity'
         : 'servicePrincipal';
     return {
+      token,
       principal: {
         tenantId: tid,
         objectId: String(payload.oid),
@@ -218,6 +223,14 @@ export class TokenService {
       this.cache.delete(k);
     }
   }
+}
+
+/**
+ * The cache key of a token: its last 43 characters (the end of the RS256 signature, 256 bits). Hashing a whole
+ * token (~1 KB) for every lookup showed in profiles; the entry keeps the whole token, compared on every hit.
+ */
+function cacheKey(token: string): string {
+  return token.length > 43 ? token.slice(-43) : token;
 }
 
 function reasonOf(e: unknown): string {

@@ -86,7 +86,10 @@ export function createBarrier(masterKey: Buffer): Barrier {
       try {
         const open = createDecipheriv('aes-256-gcm', dataKey, blob.subarray(69, 81)).setAAD(Buffer.from(aad, 'utf8'));
         open.setAuthTag(blob.subarray(81, 97));
-        return Buffer.concat([open.update(blob.subarray(HEADER)), open.final()]);
+        // GCM yields all plaintext from update; final only checks the tag (and throws), so no concatenated copy
+        const plain = open.update(blob.subarray(HEADER));
+        open.final();
+        return plain;
       } catch {
         throw sealedValueUnreadable('it was altered');
       }

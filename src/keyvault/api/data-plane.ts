@@ -68,16 +68,10 @@ function challenge(deps: DataPlaneDeps, req: FastifyRequest): Record<string, str
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
-const WHITESPACE = /\s/;
 
 function bearerOf(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
   if (typeof h !== 'string') return undefined;
-  // the SDKs' exact form without a regex match object; anything else goes through the full pattern
-  if (h.startsWith('Bearer ') && h.length > 7) {
-    const token = h.slice(7);
-    if (!WHITESPACE.test(token)) return token;
-  }
   const m = BEARER.exec(h);
   return m ? m[1] : undefined;
 }
@@ -185,20 +179,19 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
   // time); a new or failing one takes the full path. A hook that answered the request does not call done.
   const verifyCached = deps.identity.verifyAccessTokenCached?.bind(deps.identity);
   app.addHook('onRequest', (req, reply, done) => {
-    if (verifyCached) {
-      const token = bearerOf(req);
-      if (token) {
-        let p: (Caller & { kind?: string }) | undefined;
-        try {
-          p = verifyCached(token, { audiences: KEYVAULT_AUDIENCES, host: req.host });
-        } catch {
-          p = undefined; // rejected: the full path below rejects it again, with its audit record and 401
-        }
-        if (p) {
-          setState(req, { caller: toCaller(p) });
-          done();
-          return;
-        }
+    const h = req.headers.authorization;
+    if (verifyCached && typeof h === 'string' && h.startsWith('Bearer ')) {
+      // only a token verified before can hit, and such a token is exactly what bearerOf would have taken
+      let p: (Caller & { kind?: string }) | undefined;
+      try {
+        p = verifyCached(h.slice(7), { audiences: KEYVAULT_AUDIENCES, host: req.host });
+      } catch {
+        p = undefined; // rejected: the full path below rejects it again, with its audit record and 401
+      }
+      if (p) {
+        setState(req, { caller: toCaller(p) });
+        done();
+        return;
       }
     }
     authenticate(deps, req, reply).then((ok) => {
@@ -280,7 +273,7 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
       status = out.status ?? 200;
       version = out.version ?? version;
       secretName = out.name ?? secretName;
-      await record();
+      await recordOutcome(req, operation, vaultName, caller, { secretName, version, status, reason, apiVersion });
       reply.code(status);
       if (out.text !== undefined) return reply.type('application/json; charset=utf-8').send(out.text);
       if (out.body === undefined) return reply.send();
@@ -290,26 +283,32 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
         status = err.status;
         reason = err.innerCode ?? err.code;
       }
-      await record();
+      await recordOutcome(req, operation, vaultName, caller, { secretName, version, status, reason, apiVersion });
       throw err;
     }
-
-    function record() {
-      return deps.audit.record({
-        vault: vaultName,
-        operation,
-        secretName,
-        version,
-        principalOid: caller?.objectId,
-        principalApp: caller?.appId,
-        status,
-        reason,
-        clientIp: req.ip,
-        apiVersion,
-        requestId: req.id,
-      });
-    }
   };
+
+  /** The audit record of one operation's outcome (made once here, not as a closure per request). */
+  const recordOutcome = (
+    req: FastifyRequest,
+    operation: SecretOperation,
+    vaultName: string,
+    caller: Caller,
+    o: { secretName?: string; version?: string; status: number; reason?: string; apiVersion?: string },
+  ) =>
+    deps.audit.record({
+      vault: vaultName,
+      operation,
+      secretName: o.secretName,
+      version: o.version,
+      principalOid: caller.objectId,
+      principalApp: caller.appId,
+      status: o.status,
+      reason: o.reason,
+      clientIp: req.ip,
+      apiVersion: o.apiVersion,
+      requestId: req.id,
+    });
 
   type P = { name: string; version?: string };
   const q = (req: FastifyRequest) => req.query as Record<string, string | undefined>;
