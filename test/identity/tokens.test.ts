@@ -125,6 +125,63 @@ forEachAdapter('token issuing and verification', (target) => {
     await assert.rejects(identity.verifyAccessToken(t.accessToken, KV), /expired/);
   });
 
+  test('the cached check (no promise) holds every per-request check; only a token verified before hits', async () => {
+    const p = await sp();
+    const t = (await identity.issueToken({ principal: p, resource: 'https://vault.azure.net', host: HOST }))
+      .accessToken;
+    assert.equal(identity.verifyAccessTokenCached(t, KV), undefined, 'never verified: the full path is needed');
+    const who = await identity.verifyAccessToken(t, KV);
+    assert.deepEqual(identity.verifyAccessTokenCached(t, KV), who);
+    // same signature tail, another payload: not the cached token, and the full path rejects it
+    const [h, , sig] = t.split('.');
+    const claims = decodeJwt(t);
+    const other = `${h}.${Buffer.from(JSON.stringify({ ...claims, oid: randomIds.uuid() })).toString('base64url')}.${sig}`;
+    assert.equal(identity.verifyAccessTokenCached(other, KV), undefined);
+    await assert.rejects(identity.verifyAccessToken(other, KV), /signature is invalid/);
+    assert.equal(identity.verifyAccessTokenCached(`${t} `, KV), undefined);
+    // audience and issuer host are checked on every call, whichever host was accepted before
+    assert.throws(
+      () => identity.verifyAccessTokenCached(t, { audiences: ['https://management.azure.com/'], host: HOST }),
+      /audience/,
+    );
+    // an issuer host accepted because the request came to that name: another request host is refused
+    const viaName = (
+      await identity.issueToken({ principal: p, resource: 'https://vault.azure.net', host: 'pv.example.test:8443' })
+    ).accessToken;
+    const at = { ...KV, host: 'pv.example.test:8443' };
+    assert.deepEqual(await identity.verifyAccessToken(viaName, at), who);
+    assert.deepEqual(identity.verifyAccessTokenCached(viaName, at), who);
+    assert.throws(
+      () => identity.verifyAccessTokenCached(viaName, { ...KV, host: 'evil.example.com' }),
+      /not issued by this server/,
+    );
+    assert.deepEqual(identity.verifyAccessTokenCached(viaName, at), who);
+    assert.deepEqual(identity.verifyAccessTokenCached(t, KV), who);
+    // expiry: the cached entry goes, and the full path says why
+    clock.advance(3600_000 + 61_000);
+    assert.equal(identity.verifyAccessTokenCached(t, KV), undefined);
+    await assert.rejects(identity.verifyAccessToken(t, KV), /expired/);
+  });
+
+  test('the cached check enforces nbf on every call', async () => {
+    const p = await sp();
+    const t = await identity.issueToken({ principal: p, resource: 'https://vault.azure.net', host: HOST });
+    const { kid, privateKey } = await activeSigner(store, barrier);
+    const nowSec = Math.floor(clock.now() / 1000);
+    // nbf within the skew: verifies now, and is cached with its nbf
+    const soon = await new SignJWT({ ...decodeJwt(t.accessToken), nbf: nowSec + 60 })
+      .setProtectedHeader({ alg: 'RS256', kid })
+      .sign(privateKey);
+    const who = await identity.verifyAccessToken(soon, KV);
+    assert.deepEqual(identity.verifyAccessTokenCached(soon, KV), who);
+    // a clock set back (as after an NTP step) makes the same cached token not yet valid
+    clock.set(clock.now() - 600_000);
+    assert.throws(() => identity.verifyAccessTokenCached(soon, KV), /not valid yet/);
+    await assert.rejects(identity.verifyAccessToken(soon, KV), /not valid yet/);
+    clock.set(clock.now() + 600_000);
+    assert.deepEqual(identity.verifyAccessTokenCached(soon, KV), who);
+  });
+
   test('key rotation keeps the old key published until its tokens have expired', async () => {
     const p = await sp();
     const old = await identity.issueToken({ principal: p, resource: 'https://vault.azure.net', host: HOST });

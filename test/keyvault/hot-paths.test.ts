@@ -5,7 +5,12 @@ import { systemClock } from '../../src/common/clock.js';
 import { AuditLog } from '../../src/keyvault/audit/audit.js';
 import { createBarrier } from '../../src/storage/barrier.js';
 import type { Database } from '../../src/storage/database.js';
-import { KeyVaultStore, type AuditRow } from '../../src/storage/keyvault-store.js';
+import {
+  KeyVaultStore,
+  type AuditRow,
+  type SecretVersionRow,
+  type SecretViewRow,
+} from '../../src/storage/keyvault-store.js';
 import { forEachAdapter } from '../helpers/pg.js';
 
 /**
@@ -98,4 +103,127 @@ test('barrier data-key cache: a second read opens the same value; other AAD or a
   const many = Array.from({ length: 5000 }, (_, i) => barrier.encrypt(Buffer.from(`v${i}`), `a/${i}`));
   many.forEach((b, i) => assert.equal(barrier.decrypt(b, `a/${i}`).toString(), `v${i}`));
   assert.equal(barrier.decrypt(many[0], 'a/0').toString(), 'v0');
+});
+
+function version(vault: string, nameKey: string, v: string, seq: number, over: Partial<SecretVersionRow> = {}) {
+  return {
+    vault,
+    nameKey,
+    version: v.padEnd(32, '0'),
+    seq,
+    valueCt: Buffer.from(`ciphertext-${v}`),
+    contentType: null,
+    tags: null,
+    enabled: true,
+    nbfS: null,
+    expS: null,
+    createdS: 1_700_000_000 + seq,
+    updatedS: 1_700_000_000 + seq,
+    ...over,
+  } satisfies SecretVersionRow;
+}
+
+forEachAdapter('secret reads through the Database (prepared statements; row cache on SQLite)', (target) => {
+  let database: Database;
+  let store: KeyVaultStore;
+  before(async () => {
+    database = await target().open();
+    await database.migrate();
+    store = new KeyVaultStore(database);
+  });
+  after(async () => {
+    await database?.close();
+  });
+
+  test('every write path is visible to the next read (read-your-writes through the cache)', async () => {
+    const head = { vault: 'ryw', nameKey: 'a', name: 'A' };
+    assert.equal(await store.latest('ryw', 'a'), undefined);
+    await store.addVersion(head, version('ryw', 'a', 'a1', 1));
+    assert.equal((await store.latest('ryw', 'a'))?.version, 'a1'.padEnd(32, '0'));
+    await store.addVersion(head, version('ryw', 'a', 'a2', 2));
+    const latest = await store.latest('ryw', 'a');
+    assert.equal(latest?.version, 'a2'.padEnd(32, '0'));
+    assert.equal(latest?.name, 'A');
+    assert.deepEqual(latest?.valueCt, Buffer.from('ciphertext-a2'));
+    assert.equal((await store.version('ryw', 'a', 'a1'.padEnd(32, '0')))?.seq, 1);
+    await store.patchVersion('ryw', 'a', 'a2'.padEnd(32, '0'), { enabled: false, tags: { t: '1' }, updatedS: 5 });
+    assert.equal((await store.latest('ryw', 'a'))?.enabled, false);
+    assert.deepEqual((await store.latest('ryw', 'a'))?.tags, { t: '1' });
+    await store.setDeleted('ryw', 'a', 10, 20);
+    assert.equal((await store.latest('ryw', 'a'))?.deletedS, 10);
+    await store.setDeleted('ryw', 'a', null, null);
+    assert.equal((await store.latest('ryw', 'a'))?.deletedS, null);
+    await store.purge('ryw', 'a');
+    assert.equal(await store.latest('ryw', 'a'), undefined);
+    await store.insertSecret(
+      {
+        vault: 'ryw',
+        nameKey: 'a',
+        name: 'A',
+        latestVersion: 'a9'.padEnd(32, '0'),
+        latestSeq: 1,
+        deletedS: null,
+        purgeS: null,
+      },
+      [version('ryw', 'a', 'a9', 1)],
+    );
+    assert.equal((await store.latest('ryw', 'a'))?.version, 'a9'.padEnd(32, '0'));
+    await store.setDeleted('ryw', 'a', 10, 20);
+    assert.equal(await store.purgeDue('ryw', 30), 1);
+    assert.equal(await store.latest('ryw', 'a'), undefined);
+    await store.addVersion(head, version('ryw', 'a', 'b1', 1));
+    assert.ok(await store.latest('ryw', 'a'));
+    await store.deleteVault('ryw');
+    assert.equal(await store.latest('ryw', 'a'), undefined);
+  });
+
+  test('a write through another store on another connection is seen by the next read', async () => {
+    const other = await target().open();
+    try {
+      const otherStore = new KeyVaultStore(other);
+      const head = { vault: 'two', nameKey: 'x', name: 'x' };
+      await store.addVersion(head, version('two', 'x', 'c1', 1));
+      assert.equal((await store.latest('two', 'x'))?.version, 'c1'.padEnd(32, '0'));
+      await otherStore.addVersion(head, version('two', 'x', 'c2', 2));
+      assert.equal((await store.latest('two', 'x'))?.version, 'c2'.padEnd(32, '0'));
+      await otherStore.setDeleted('two', 'x', 1, 2);
+      assert.equal((await store.latest('two', 'x'))?.deletedS, 1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("reads and audit records issued during another caller's transaction wait for it, and survive its rollback", async () => {
+    const head = { vault: 'trx', nameKey: 'k', name: 'k' };
+    await store.addVersion(head, version('trx', 'k', 'd1', 1));
+    assert.equal((await store.latest('trx', 'k'))?.version, 'd1'.padEnd(32, '0'));
+    let read: Promise<SecretViewRow | undefined> | undefined;
+    let audited: Promise<void> | undefined;
+    await assert.rejects(
+      database.transaction(async (trx) => {
+        await trx
+          .updateTable('kv_secrets')
+          .set({ latest_version: 'nope'.padEnd(32, '0') })
+          .where('vault', '=', 'trx')
+          .execute();
+        read = store.latest('trx', 'k');
+        audited = store.appendAuditBatch([row(1, 'trx')]);
+        await new Promise((r) => setImmediate(r));
+        throw new Error('roll back');
+      }),
+      /roll back/,
+    );
+    assert.equal(
+      (await read)?.version,
+      'd1'.padEnd(32, '0'),
+      'the read saw neither the uncommitted row nor a cache of it',
+    );
+    await audited;
+    assert.equal(
+      (await store.queryAudit({ vault: 'trx', limit: 10 })).length,
+      1,
+      'the audit record was not rolled back',
+    );
+    assert.equal((await store.latest('trx', 'k'))?.version, 'd1'.padEnd(32, '0'));
+  });
 });
