@@ -2,6 +2,7 @@ import type { Migration } from '../migrate.js';
 import { identity0001 } from './0001_identity.js';
 import { keyvault0100 } from './0100_keyvault.js';
 import { runs0200 } from './0200_runs.js';
+import { dropActivityStatusIndex0201 } from './0201_drop_activity_status_index.js';
 import { factories0300 } from './0300_factories.js';
 import { runSecureParameters0301 } from './0301_run_secure_parameters.js';
 import { triggerRuns0302 } from './0302_trigger_runs.js';
@@ -14,6 +15,7 @@ export const migrations: readonly Migration[] = [
   identity0001,
   keyvault0100,
   runs0200,
+  dropActivityStatusIndex0201,
   factories0300,
   runSecureParameters0301,
   triggerRuns0302,
