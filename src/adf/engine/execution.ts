@@ -45,6 +45,9 @@ function formatTimeSpan(ms: number): string {
 }
 const DEFAULT_RETRY_INTERVAL_S = 30;
 
+/** Why a settled activity's timeout timer is stopped: one shared reason, since abort() without one builds a DOMException per activity. */
+const SETTLED = new Error('activity settled');
+
 /** A scope's activities and the names visible to `activity()` from inside it. */
 interface Frame {
   parent?: Frame;
@@ -628,7 +631,7 @@ export class RunExecution {
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
-        timerCtl.abort();
+        timerCtl.abort(SETTLED);
         this.signal.removeEventListener('abort', onCancel);
         fn();
       };
