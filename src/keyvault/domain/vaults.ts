@@ -61,7 +61,8 @@ function mergeList(a: string[] | undefined, b: string[] | undefined): string[] |
  * How long a vault's settings (access policies, RBAC switch, retention) are reused before they are read again.
  * Changes made through this service apply at once; a change made by another server process on the same
  * PostgreSQL store applies within this time, as Azure's own policy and role changes take time to propagate.
- * Secrets are never cached: a secret write is visible to the next read.
+ * Secrets are never served stale: a secret write is visible to the next read (the SQLite store's row cache is
+ * cleared by every write, see KeyVaultStore).
  */
 export const VAULT_SETTINGS_TTL_MS = 1000;
 
