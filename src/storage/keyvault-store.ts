@@ -415,6 +415,8 @@ class SqliteHot {
 }
 
 const sqliteHots = new WeakMap<BetterSqlite3.Database, SqliteHot>();
+/** The same, by the Database's Kysely: a store given only `database.db` still clears the cache it writes under. */
+const hotsByKysely = new WeakMap<object, SqliteHot>();
 
 function sqliteHotOf(native: BetterSqlite3.Database): SqliteHot {
   let h = sqliteHots.get(native);
@@ -432,7 +434,7 @@ export class KeyVaultStore {
   /** SQLite, outside a transaction of ours: the native hot path (undefined on PostgreSQL and in transactions). */
   private readonly fast: SqliteHot | undefined;
   /** The connection's latest-version cache, which this store's writes clear (transaction stores too). */
-  private readonly cache: SqliteHot | undefined;
+  private readonly parentCache: SqliteHot | undefined;
 
   private readonly hot = {
     vault: new HotQuery(1, (db) => db.selectFrom('kv_vaults').selectAll().where('name', '=', '')),
@@ -466,7 +468,13 @@ export class KeyVaultStore {
     this.db = database ? database.db : (source as Kysely<any>);
     this.auditInserts = parent?.auditInserts ?? new Map();
     this.fast = database?.sqlite && !parent ? sqliteHotOf(database.sqlite) : undefined;
-    this.cache = parent ? parent.cache : this.fast;
+    if (this.fast) hotsByKysely.set(this.db, this.fast);
+    this.parentCache = parent?.cache;
+  }
+
+  /** Looked up at write time: a store made from the bare Kysely may predate the Database store that caches. */
+  private get cache(): SqliteHot | undefined {
+    return this.parentCache ?? this.fast ?? hotsByKysely.get(this.db);
   }
 
   /** Multi-row audit inserts by row count; a transaction's store shares its parent's (same dialect). */

@@ -193,6 +193,17 @@ forEachAdapter('secret reads through the Database (prepared statements; row cach
     }
   });
 
+  test('a write through a store made from the bare Kysely on the same connection is seen too', async () => {
+    const plain = new KeyVaultStore(database.db);
+    const head = { vault: 'plain', nameKey: 'p', name: 'p' };
+    await plain.addVersion(head, version('plain', 'p', 'e1', 1));
+    assert.equal((await store.latest('plain', 'p'))?.version, 'e1'.padEnd(32, '0'));
+    await plain.addVersion(head, version('plain', 'p', 'e2', 2));
+    assert.equal((await store.latest('plain', 'p'))?.version, 'e2'.padEnd(32, '0'));
+    await plain.setDeleted('plain', 'p', 3, 4);
+    assert.equal((await store.latest('plain', 'p'))?.deletedS, 3);
+  });
+
   test("reads and audit records issued during another caller's transaction wait for it, and survive its rollback", async () => {
     const head = { vault: 'trx', nameKey: 'k', name: 'k' };
     await store.addVersion(head, version('trx', 'k', 'd1', 1));
