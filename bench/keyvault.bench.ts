@@ -21,6 +21,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import type { BenchResult } from './harness.js';
 
 const CONNECTIONS = 50;
@@ -41,6 +42,55 @@ interface Ready {
   certFile?: string;
   keyFile?: string;
   body?: string;
+}
+
+/** What a server child saw of its own event loop during a window: loop delay and GC pauses, in ms. */
+interface LoopStats {
+  loopMaxMs: number;
+  loopP99Ms: number;
+  gcCount: number;
+  gcMaxMs: number;
+  gcTotalMs: number;
+}
+
+/**
+ * Answers the parent's `reset` / `report` lines on stdin (a `report` is one `{"stats":…}` line on stdout), so the
+ * open loop's latency can be set against the server's own stalls; stdin's end closes the server.
+ */
+function serveStats(close: () => Promise<void>): void {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  let gc = { count: 0, max: 0, total: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gc.count++;
+      gc.total += e.duration;
+      gc.max = Math.max(gc.max, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  let buf = '';
+  process.stdin.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const cmd = buf.slice(0, nl).trim();
+      buf = buf.slice(nl + 1);
+      if (cmd === 'reset') {
+        delay.reset();
+        gc = { count: 0, max: 0, total: 0 };
+      } else if (cmd === 'report') {
+        const stats: LoopStats = {
+          loopMaxMs: delay.max / 1e6,
+          loopP99Ms: delay.percentile(99) / 1e6,
+          gcCount: gc.count,
+          gcMaxMs: gc.max,
+          gcTotalMs: gc.total,
+        };
+        process.stdout.write(JSON.stringify({ stats }) + '\n');
+      }
+    }
+  });
+  process.stdin.on('end', () => void close().then(() => process.exit(0)));
 }
 
 async function serverRole(): Promise<void> {
@@ -72,8 +122,7 @@ async function serverRole(): Promise<void> {
     keyFile: join(dataDir, 'tls', 'key.pem'),
   };
   process.stdout.write(JSON.stringify(ready) + '\n');
-  process.stdin.resume();
-  process.stdin.on('end', () => void s.close().then(() => process.exit(0)));
+  serveStats(() => s.close());
 }
 
 async function bareRole(): Promise<void> {
@@ -90,14 +139,17 @@ async function bareRole(): Promise<void> {
   const port = (app.server.address() as { port: number }).port;
   const ready: Ready = { url: `https://localhost:${port}`, path: `/secrets/${SECRET}?api-version=7.4`, ca: '' };
   process.stdout.write(JSON.stringify(ready) + '\n');
-  process.stdin.resume();
-  process.stdin.on('end', () => void app.close().then(() => process.exit(0)));
+  serveStats(() => app.close());
 }
 
-function startRole(
-  role: 'server' | 'bare',
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; ready: Ready }> {
+interface Role {
+  child: ChildProcess;
+  ready: Ready;
+  /** Sends a stats command; `report` resolves with the child's figures. */
+  stats(cmd: 'reset' | 'report'): Promise<LoopStats | undefined>;
+}
+
+function startRole(role: 'server' | 'bare', env: Record<string, string>): Promise<Role> {
   const extra = process.env.PV_BENCH_KV_PROFILE
     ? ['--cpu-prof', '--cpu-prof-dir', process.env.PV_BENCH_KV_PROFILE]
     : [];
@@ -105,12 +157,24 @@ function startRole(
     env: { ...process.env, ...env, PV_BENCH_ROLE: role, PIPEVAULT_LOG_LEVEL: 'warn' },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  const waiting: ((s: LoopStats) => void)[] = [];
+  const stats = (cmd: 'reset' | 'report') => {
+    child.stdin?.write(cmd + '\n');
+    return cmd === 'report' ? new Promise<LoopStats>((r) => waiting.push(r)) : Promise.resolve(undefined);
+  };
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
       out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ child, ready: JSON.parse(line) as Ready });
+      let nl;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        if (!line.startsWith('{')) continue;
+        const msg = JSON.parse(line) as Ready | { stats: LoopStats };
+        if ('stats' in msg) waiting.shift()?.(msg.stats);
+        else resolve({ child, ready: msg, stats });
+      }
     });
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
   });
@@ -381,14 +445,23 @@ export default async function bench(): Promise<BenchResult[]> {
     }
     const closed = { bare: [] as LoadResult[], ours: [] as LoadResult[] };
     const open = { bare: [] as LoadResult[], ours: [] as LoadResult[] };
+    const loop = { bare: [] as LoopStats[], ours: [] as LoopStats[] };
+    const measured = async (role: Role) => {
+      await role.stats('reset');
+      const r = await openLoop(role.ready, ca, OPEN_RATE);
+      loop[role === ours ? 'ours' : 'bare'].push((await role.stats('report')) as LoopStats);
+      return r;
+    };
     for (let i = 0; i < ROUNDS; i++) {
       closed.bare.push(await closedLoop(bare.ready, ca, bare.child.pid));
       closed.ours.push(await closedLoop(ours.ready, ca, ours.child.pid));
       if (OPEN_RATE > 0) {
-        open.bare.push(await openLoop(bare.ready, ca, OPEN_RATE));
-        open.ours.push(await openLoop(ours.ready, ca, OPEN_RATE));
+        open.bare.push(await measured(bare));
+        open.ours.push(await measured(ours));
       }
     }
+    const worst = (l: LoopStats[], k: keyof LoopStats) => Math.max(0, ...l.map((x) => x[k]));
+    const sum = (l: LoopStats[], k: keyof LoopStats) => l.reduce((s, x) => s + x[k], 0);
     const cb = summarize(closed.bare);
     const co = summarize(closed.ours);
     const ob = summarize(open.bare);
@@ -424,6 +497,13 @@ export default async function bench(): Promise<BenchResult[]> {
           'baseline achieved req/s': ob.rps,
           'max send lag ms': oo.maxLagMs,
           'baseline max send lag ms': ob.maxLagMs,
+          // the servers' own view of the open loop (worst round): event-loop delay and GC pauses
+          'server loop delay max ms': worst(loop.ours, 'loopMaxMs'),
+          'server loop delay p99 ms': worst(loop.ours, 'loopP99Ms'),
+          'baseline loop delay max ms': worst(loop.bare, 'loopMaxMs'),
+          'baseline loop delay p99 ms': worst(loop.bare, 'loopP99Ms'),
+          'server GC pauses / max ms / total ms': `${sum(loop.ours, 'gcCount')} / ${worst(loop.ours, 'gcMaxMs').toFixed(1)} / ${sum(loop.ours, 'gcTotalMs').toFixed(1)}`,
+          'baseline GC pauses / max ms / total ms': `${sum(loop.bare, 'gcCount')} / ${worst(loop.bare, 'gcMaxMs').toFixed(1)} / ${sum(loop.bare, 'gcTotalMs').toFixed(1)}`,
           errors: co.errors + oo.errors,
         },
       },
