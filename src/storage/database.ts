@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool } from 'kysely';
 import pg from 'pg';
@@ -31,6 +33,8 @@ export interface OpenDatabaseOptions {
   poolSize?: number;
   /** Stamps the migrations table. */
   clock?: Clock;
+  /** SQLite file only: when the WAL is checkpointed (by a worker thread, off the main thread). */
+  checkpoint?: CheckpointOptions;
 }
 
 export interface Database {
@@ -54,7 +58,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
   const url = opts.url.trim();
   const migrations = opts.migrations ?? allMigrations;
   const clock = opts.clock ?? systemClock;
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), migrations, clock);
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length), migrations, clock, opts.checkpoint);
   if (url.startsWith('postgres://') || url.startsWith('postgresql://'))
     return openPostgres(url, opts, migrations, clock);
   throw badInput(
@@ -68,7 +72,12 @@ export function redactUrl(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }
 
-function openSqlite(path: string, migrations: readonly Migration[], clock: Clock): Database {
+function openSqlite(
+  path: string,
+  migrations: readonly Migration[],
+  clock: Clock,
+  checkpointOpts?: CheckpointOptions,
+): Database {
   if (!path) throw badInput('sqlite: needs a file path, e.g. sqlite:.pipevault/pipevault.db', '--store');
   const memory = path === ':memory:';
   if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -77,18 +86,102 @@ function openSqlite(path: string, migrations: readonly Migration[], clock: Clock
   // WAL + NORMAL: a commit is an append to the WAL without fsync, durable against a crash of the process (the
   // OS has the pages); only an OS crash or power loss can lose the last commits. See docs/storage.md.
   native.pragma('synchronous = NORMAL');
-  // Checkpoints (copying the WAL back into the database file, with fsyncs) stall the one thread for several ms;
-  // the small commits of audit group commits filled the default 1,000 pages about once a second under load.
-  // Each checkpoint copies each distinct page once, so a larger WAL means fewer checkpoints of about the same
-  // cost; the file is cut back to its limit after each one.
+  // Checkpoints (copying the WAL back into the database file, with fsyncs) stalled the one thread for up to tens
+  // of ms when the committing connection ran them. So this connection never checkpoints: a worker thread with its
+  // own connection runs PASSIVE checkpoints once the WAL has grown (PASSIVE never waits for, nor blocks, readers
+  // or writers). The WAL file is cut back to journal_size_limit when it restarts after a checkpoint.
   if (!memory) {
-    native.pragma('wal_autocheckpoint = 10000');
+    native.pragma('wal_autocheckpoint = 0');
     native.pragma('journal_size_limit = 67108864');
   }
   native.pragma('busy_timeout = 5000');
   native.pragma('foreign_keys = ON');
+  const checkpointer = memory ? undefined : walCheckpointer(native, resolve(path), checkpointOpts);
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database: cachingStatements(native) }) }); // eslint-disable-line @typescript-eslint/no-explicit-any
-  return assemble({ kind: 'sqlite', db, migrations, clock, sqlite: native });
+  return assemble({ kind: 'sqlite', db, migrations, clock, sqlite: native, beforeClose: checkpointer?.close });
+}
+
+/** When the WAL is checkpointed off the main thread (tests lower these). */
+export interface CheckpointOptions {
+  /** WAL size from which a checkpoint runs (default 4 MiB, about 1,000 pages: SQLite's own default). */
+  walBytes?: number;
+  /** How often the WAL size is looked at, in ms (default 250). */
+  intervalMs?: number;
+}
+
+// The worker is plain CommonJS evaluated from this string (no build step or file path to resolve at run time);
+// it gets better-sqlite3's resolved entry point from here.
+const CHECKPOINT_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.module);
+const db = new Database(workerData.path);
+db.pragma('busy_timeout = 5000');
+parentPort.on('message', (m) => {
+  if (m === 'close') {
+    db.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // busy or the file is going away: the next round tries again
+  }
+  parentPort.postMessage('done');
+});
+`;
+
+/**
+ * Looks at the WAL's size on an unref'd timer and, past the threshold, asks a worker thread (started on first
+ * need, so short-lived databases never start one) to checkpoint. One checkpoint at a time.
+ */
+function walCheckpointer(native: BetterSqlite3.Database, path: string, opts: CheckpointOptions = {}) {
+  const walBytes = opts.walBytes ?? 4 * 1024 * 1024;
+  let worker: Worker | undefined;
+  let running = false;
+  let failed = false;
+  const walSize = () => {
+    try {
+      return statSync(path + '-wal').size;
+    } catch {
+      return 0;
+    }
+  };
+  const timer = setInterval(() => {
+    if (running || walSize() < walBytes) return;
+    if (failed) return void native.pragma('wal_checkpoint(PASSIVE)');
+    if (!worker) {
+      worker = new Worker(CHECKPOINT_WORKER, {
+        eval: true,
+        workerData: { path, module: createRequire(import.meta.url).resolve('better-sqlite3') },
+      });
+      worker.unref();
+      worker.on('message', () => (running = false));
+      // a worker that failed (it should not) leaves checkpoints to this thread rather than let the WAL grow
+      worker.on('error', () => {
+        worker = undefined;
+        failed = true;
+        running = false;
+      });
+    }
+    running = true;
+    worker.postMessage('checkpoint');
+  }, opts.intervalMs ?? 250);
+  timer.unref();
+  return {
+    close: async () => {
+      clearInterval(timer);
+      const w = worker;
+      worker = undefined;
+      if (!w) return;
+      // closed before the main connection, so that one is the last and checkpoints and removes the WAL itself
+      const exited = new Promise((r) => w.once('exit', r));
+      w.postMessage('close');
+      const t = setTimeout(() => void w.terminate(), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
 }
 
 /**
@@ -185,8 +278,9 @@ function assemble(parts: {
   db: Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   migrations: readonly Migration[];
   clock: Clock;
+  beforeClose?: () => Promise<void>;
 }): Database {
-  const { kind, db, migrations, clock, sqlite } = parts;
+  const { kind, db, migrations, clock, sqlite, beforeClose } = parts;
   let closed = false;
   return {
     kind,
@@ -197,6 +291,7 @@ function assemble(parts: {
     close: async () => {
       if (closed) return;
       closed = true;
+      await beforeClose?.();
       await db.destroy();
     },
   };

@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openDatabase, redactUrl } from '../../src/storage/database.js';
 import { migrations } from '../../src/storage/migrations/index.js';
@@ -179,4 +182,44 @@ test('sqlite::memory: works for throw-away stores', async () => {
   } finally {
     await store.close();
   }
+});
+
+test('a SQLite file store checkpoints its WAL off the main connection, and closes cleanly', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pipevault-ckpt-'));
+  const file = join(dir, 'pv.db');
+  const store = await openDatabase({
+    url: `sqlite:${file}`,
+    migrations: [testTable],
+    checkpoint: { walBytes: 64 * 1024, intervalMs: 10 },
+  });
+  try {
+    await store.migrate();
+    // the main connection never checkpoints on its own
+    assert.equal(store.sqlite?.pragma('wal_autocheckpoint', { simple: true }), 0);
+    const blob = Buffer.alloc(1024, 7);
+    for (let i = 0; i < 20; i++) {
+      await store.transaction(async (trx) => {
+        for (let j = 0; j < 100; j++) {
+          await trx
+            .insertInto('t_items')
+            .values({ id: `${i}-${j}`, n: i * 100 + j, flag: 1, data: blob })
+            .execute();
+        }
+      });
+    }
+    // ~2 MB of rows reach the database file itself only through the worker's checkpoints
+    const deadline = Date.now() + 10_000;
+    while (statSync(file).size < 1024 * 1024 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(statSync(file).size >= 1024 * 1024, `database file is ${statSync(file).size} bytes`);
+    const count = await store.db
+      .selectFrom('t_items')
+      .select((eb) => eb.fn.countAll().as('c'))
+      .executeTakeFirst();
+    assert.equal(Number(count?.c), 2000);
+  } finally {
+    await store.close();
+  }
+  // the main connection closed last, so it checkpointed everything and removed the WAL
+  assert.equal(existsSync(file + '-wal'), false);
+  rmSync(dir, { recursive: true, force: true });
 });
