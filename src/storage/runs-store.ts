@@ -144,6 +144,9 @@ export class RunsStore {
     while (this.inFlight || this.pending) {
       if (this.inFlight) await this.inFlight;
       else await this.startFlush();
+      // A failed write keeps its rows buffered for a later flush; trying again at once would spin for as long
+      // as the cause lasts (a closed database never comes back).
+      if (this.lastError) break;
     }
     if (this.lastError) {
       const e = this.lastError;

@@ -159,3 +159,15 @@ forEachAdapter('runs store', (target) => {
     );
   });
 });
+
+forEachAdapter('runs store on a closed database', (target) => {
+  test('a flush that cannot write rejects instead of retrying forever, and keeps the records buffered', async () => {
+    const database = await target().open();
+    const store = await RunsStore.open({ database });
+    await database.close();
+    store.saveActivityRun(activityRun('closed-run', 'closed-act', 1));
+    // Before the fix this never settled: each failed write put its rows back and the loop wrote again at once.
+    await assert.rejects(store.flush());
+    assert.equal(store.pending, 1);
+  });
+});
