@@ -415,6 +415,19 @@ class SqliteHot {
 }
 
 const sqliteHots = new WeakMap<BetterSqlite3.Database, SqliteHot>();
+
+/** Secrets joined to their versions: every version, or only the one each secret's head points at. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function secretVersions(db: Kysely<any>, o: { latestOnly: boolean }) {
+  return db
+    .selectFrom('kv_secrets as s')
+    .innerJoin('kv_secret_versions as v', (j) => {
+      const same = j.onRef('v.vault', '=', 's.vault').onRef('v.name_key', '=', 's.name_key');
+      return o.latestOnly ? same.onRef('v.version', '=', 's.latest_version') : same;
+    })
+    .select(VIEW_COLUMNS);
+}
+
 /** The same, by the Database's Kysely: a store given only `database.db` still clears the cache it writes under. */
 const hotsByKysely = new WeakMap<object, SqliteHot>();
 
@@ -439,17 +452,7 @@ export class KeyVaultStore {
   private readonly hot = {
     vault: new HotQuery(1, (db) => db.selectFrom('kv_vaults').selectAll().where('name', '=', '')),
     latest: new HotQuery(2, (db) =>
-      db
-        .selectFrom('kv_secrets as s')
-        .innerJoin('kv_secret_versions as v', (j) =>
-          j
-            .onRef('v.vault', '=', 's.vault')
-            .onRef('v.name_key', '=', 's.name_key')
-            .onRef('v.version', '=', 's.latest_version'),
-        )
-        .select(VIEW_COLUMNS)
-        .where('s.vault', '=', '')
-        .where('s.name_key', '=', ''),
+      secretVersions(db, { latestOnly: true }).where('s.vault', '=', '').where('s.name_key', '=', ''),
     ),
     audit: new HotQuery(AUDIT_COLUMNS.length, (db) =>
       db.insertInto('kv_audit').values(Object.fromEntries(AUDIT_COLUMNS.map((c) => [c, null]))),
@@ -565,12 +568,7 @@ export class KeyVaultStore {
       const row = fast.version(vault, nameKey, version);
       return row ? toView(row) : undefined;
     }
-    const r = await this.db
-      .selectFrom('kv_secrets as s')
-      .innerJoin('kv_secret_versions as v', (j) =>
-        j.onRef('v.vault', '=', 's.vault').onRef('v.name_key', '=', 's.name_key'),
-      )
-      .select(VIEW_COLUMNS)
+    const r = await secretVersions(this.db, { latestOnly: false })
       .where('s.vault', '=', vault)
       .where('s.name_key', '=', nameKey)
       .where('v.version', '=', version)
@@ -641,15 +639,7 @@ export class KeyVaultStore {
     afterKey: string | null;
     limit: number;
   }): Promise<SecretViewRow[]> {
-    let q = this.db
-      .selectFrom('kv_secrets as s')
-      .innerJoin('kv_secret_versions as v', (j) =>
-        j
-          .onRef('v.vault', '=', 's.vault')
-          .onRef('v.name_key', '=', 's.name_key')
-          .onRef('v.version', '=', 's.latest_version'),
-      )
-      .select(VIEW_COLUMNS)
+    let q = secretVersions(this.db, { latestOnly: true })
       .where('s.vault', '=', o.vault)
       .where('s.deleted_s', o.deleted ? 'is not' : 'is', null);
     if (o.afterKey !== null) q = q.where('s.name_key', '>', o.afterKey);
@@ -659,12 +649,7 @@ export class KeyVaultStore {
 
   /** One page of a secret's versions, oldest first, after sequence number `afterSeq`. */
   async listVersions(vault: string, nameKey: string, afterSeq: number, limit: number): Promise<SecretViewRow[]> {
-    const rows = await this.db
-      .selectFrom('kv_secrets as s')
-      .innerJoin('kv_secret_versions as v', (j) =>
-        j.onRef('v.vault', '=', 's.vault').onRef('v.name_key', '=', 's.name_key'),
-      )
-      .select(VIEW_COLUMNS)
+    const rows = await secretVersions(this.db, { latestOnly: false })
       .where('s.vault', '=', vault)
       .where('s.name_key', '=', nameKey)
       .where('v.seq', '>', afterSeq)

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { badInput, invalidJson, unreadablePath } from '../../common/catalogue.js';
-import { addConnectionOptions } from '../client/options.js';
+import { withConnection } from '../client/connect.js';
+import { addConnectionOptions, connectionOptions } from '../client/options.js';
+import { outputFormat, print } from '../client/output.js';
 
 /** What every `pipevault datafactory …` command shares: the factory's path, `az`-style JSON arguments, run queries. */
 
@@ -74,4 +76,33 @@ export function queryOptions(cmd: Command): Command {
     .option('--filters <json>', 'JSON array of {operand, operator, values} (or @file)')
     .option('--order-by <json>', 'JSON array of {orderBy, order} (or @file)')
     .option('--continuation-token <token>', 'the token of the previous page');
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The action of a `query-by-…` command: POSTs the query built from the flags to `path(o)` (under the factory),
+ * prints the page (rows through `row` in table form) and, in table form, how to ask for the next page.
+ * `since` is the default of --last-updated-after: 'day' (24 hours ago, as az does for runs) or 'all'.
+ */
+export function queryAction(opts: {
+  path: (o: Opts) => string;
+  row: (r: Record<string, unknown>) => unknown;
+  since: 'day' | 'all';
+}): (o: Opts) => Promise<void> {
+  return async (o) => {
+    const format = outputFormat(o);
+    const after = opts.since === 'day' ? new Date(Date.now() - DAY_MS).toISOString() : '1970-01-01T00:00:00Z';
+    const body = queryBody(o, after);
+    await withConnection(connectionOptions(o), async (c) => {
+      const r = await c.request<{ value: Record<string, unknown>[]; continuationToken?: string }>(
+        'POST',
+        `${factoryPath(o)}/${opts.path(o)}?${V}`,
+        body,
+      );
+      print(format === 'json' ? r : r.value.map(opts.row), format);
+      if (format === 'table' && r.continuationToken)
+        process.stderr.write(`more: --continuation-token ${r.continuationToken}\n`);
+    });
+  };
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withConnection } from '../client/connect.js';
 import { connectionOptions } from '../client/options.js';
 import { outputFormat, print } from '../client/output.js';
-import { common, factoryPath, objectArg, queryBody, queryOptions, V, type Opts } from './datafactory-args.js';
+import { common, factoryPath, objectArg, queryAction, queryOptions, V, type Opts } from './datafactory-args.js';
 
 /**
  * `pipevault datafactory trigger create|show|list|delete|start|stop|query-by-factory` and
@@ -105,20 +105,7 @@ export function registerTriggerCommands(df: Command): void {
 
   const run = df.command('trigger-run').description('trigger runs');
   common(queryOptions(run.command('query-by-factory').description('query the trigger runs of a factory'))).action(
-    async (o: Opts) => {
-      const format = outputFormat(o);
-      const body = queryBody(o, new Date(Date.now() - 86_400_000).toISOString());
-      await withConnection(connectionOptions(o), async (c) => {
-        const r = await c.request<{ value: Record<string, unknown>[]; continuationToken?: string }>(
-          'POST',
-          `${factoryPath(o)}/queryTriggerRuns?${V}`,
-          body,
-        );
-        print(format === 'json' ? r : r.value.map(triggerRunRow), format);
-        if (format === 'table' && r.continuationToken)
-          process.stderr.write(`more: --continuation-token ${r.continuationToken}\n`);
-      });
-    },
+    queryAction({ path: () => 'queryTriggerRuns', row: triggerRunRow, since: 'day' }),
   );
   const runAction = (verb: 'rerun' | 'cancel', description: string) =>
     common(

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { withConnection } from '../client/connect.js';
 import { connectionOptions } from '../client/options.js';
 import { outputFormat, print } from '../client/output.js';
-import { common, factoryPath, objectArg, queryBody, queryOptions, V, type Opts } from './datafactory-args.js';
+import { common, factoryPath, objectArg, queryAction, queryOptions, V, type Opts } from './datafactory-args.js';
 import { registerTriggerCommands } from './datafactory-trigger.js';
 
 /**
@@ -136,20 +136,7 @@ export function register(program: Command): void {
     });
   });
   common(queryOptions(run.command('query-by-factory').description('query the pipeline runs of a factory'))).action(
-    async (o: Opts) => {
-      const format = outputFormat(o);
-      const body = queryBody(o, new Date(Date.now() - 86_400_000).toISOString());
-      await withConnection(connectionOptions(o), async (c) => {
-        const r = await c.request<{ value: Record<string, unknown>[]; continuationToken?: string }>(
-          'POST',
-          `${factoryPath(o)}/queryPipelineRuns?${V}`,
-          body,
-        );
-        print(format === 'json' ? r : r.value.map(runRow), format);
-        if (format === 'table' && r.continuationToken)
-          process.stderr.write(`more: --continuation-token ${r.continuationToken}\n`);
-      });
-    },
+    queryAction({ path: () => 'queryPipelineRuns', row: runRow, since: 'day' }),
   );
 
   const activity = df.command('activity-run').description('activity runs');
@@ -160,20 +147,13 @@ export function register(program: Command): void {
         .description('query the activity runs of a pipeline run')
         .requiredOption('--run-id <id>', 'the pipeline run ID'),
     ),
-  ).action(async (o: Opts) => {
-    const format = outputFormat(o);
-    const body = queryBody(o, '1970-01-01T00:00:00Z');
-    await withConnection(connectionOptions(o), async (c) => {
-      const r = await c.request<{ value: Record<string, unknown>[]; continuationToken?: string }>(
-        'POST',
-        `${factoryPath(o)}/pipelineruns/${encodeURIComponent(String(o.runId))}/queryActivityruns?${V}`,
-        body,
-      );
-      print(format === 'json' ? r : r.value.map(activityRow), format);
-      if (format === 'table' && r.continuationToken)
-        process.stderr.write(`more: --continuation-token ${r.continuationToken}\n`);
-    });
-  });
+  ).action(
+    queryAction({
+      path: (o) => `pipelineruns/${encodeURIComponent(String(o.runId))}/queryActivityruns`,
+      row: activityRow,
+      since: 'all',
+    }),
+  );
 
   registerTriggerCommands(df);
 }

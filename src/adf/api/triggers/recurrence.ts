@@ -31,6 +31,24 @@ for (const e of WINDOWS_TO_IANA_MAP) {
   if (e.territory === '001' || !ZONES.has(k)) ZONES.set(k, e.iana[0]);
 }
 
+/**
+ * A trigger's startTime and optional endTime, read by `instant` (each trigger type reads times its own way),
+ * or the message saying what is wrong.
+ */
+function startAndEnd(
+  r: Record<string, unknown>,
+  where: string,
+  instant: (s: unknown, field: string) => number | string,
+): { start: number; end: number | undefined } | string {
+  const start = instant(r.startTime, 'startTime');
+  if (typeof start === 'string') return start;
+  if (r.endTime === undefined || r.endTime === null || r.endTime === '') return { start, end: undefined };
+  const end = instant(r.endTime, 'endTime');
+  if (typeof end === 'string') return end;
+  if (end <= start) return `${where}.endTime must be after startTime.`;
+  return { start, end };
+}
+
 /** Why a recurrence is unusable, or the recurrence. `where` prefixes the property paths in messages. */
 export function parseRecurrence(v: unknown, where: string): Recurrence | string {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return `${where} must be an object.`;
@@ -50,15 +68,9 @@ export function parseRecurrence(v: unknown, where: string): Recurrence | string 
     const d = /([zZ]|[+-]\d\d:?\d\d)$/.test(s) ? DateTime.fromISO(s, { setZone: true }) : DateTime.fromISO(s, { zone });
     return d.isValid ? d.toMillis() : `${where}.${field} '${s}' is not an ISO 8601 date-time.`;
   };
-  const start = instant(r.startTime, 'startTime');
-  if (typeof start === 'string') return start;
-  let end: number | undefined;
-  if (r.endTime !== undefined && r.endTime !== null && r.endTime !== '') {
-    const e = instant(r.endTime, 'endTime');
-    if (typeof e === 'string') return e;
-    if (e <= start) return `${where}.endTime must be after startTime.`;
-    end = e;
-  }
+  const span = startAndEnd(r, where, instant);
+  if (typeof span === 'string') return span;
+  const { start, end } = span;
   let schedule: Recurrence['schedule'];
   if (r.schedule !== undefined && r.schedule !== null) {
     if (typeof r.schedule !== 'object' || Array.isArray(r.schedule)) return `${where}.schedule must be an object.`;
@@ -206,15 +218,9 @@ export function parseTumblingWindow(v: unknown, where: string): TumblingWindow |
     const d = DateTime.fromISO(s, { zone: 'UTC' });
     return d.isValid ? d.toMillis() : `${where}.${field} '${s}' is not an ISO 8601 date-time.`;
   };
-  const start = instant(r.startTime, 'startTime');
-  if (typeof start === 'string') return start;
-  let end: number | undefined;
-  if (r.endTime !== undefined && r.endTime !== null && r.endTime !== '') {
-    const e = instant(r.endTime, 'endTime');
-    if (typeof e === 'string') return e;
-    if (e <= start) return `${where}.endTime must be after startTime.`;
-    end = e;
-  }
+  const span = startAndEnd(r, where, instant);
+  if (typeof span === 'string') return span;
+  const { start, end } = span;
   let delayMs = 0;
   if (r.delay !== undefined && r.delay !== null) {
     const d = typeof r.delay === 'string' ? timespan(r.delay) : undefined;
