@@ -199,12 +199,10 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
     }, done);
   });
 
-  app.addHook('onSend', (req, reply, payload, done) => {
-    reply.header('x-ms-request-id', req.id);
+  // x-ms-request-id and the checked echo of x-ms-client-request-id come from the server's own hook (server/app.ts).
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply.header('x-ms-keyvault-service-version', '1.9.0.0');
     reply.header('cache-control', 'no-cache');
-    const clientRequestId = req.headers['x-ms-client-request-id'];
-    if (typeof clientRequestId === 'string') reply.header('x-ms-client-request-id', clientRequestId);
     done(null, payload);
   });
 
