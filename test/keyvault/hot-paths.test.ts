@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { systemClock } from '../../src/common/clock.js';
 import { AuditLog } from '../../src/keyvault/audit/audit.js';
 import { createBarrier } from '../../src/storage/barrier.js';
-import type { Database } from '../../src/storage/database.js';
+import { openDatabase, type Database } from '../../src/storage/database.js';
 import {
   KeyVaultStore,
   type AuditRow,
@@ -12,6 +17,8 @@ import {
   type SecretViewRow,
 } from '../../src/storage/keyvault-store.js';
 import { forEachAdapter } from '../helpers/pg.js';
+
+const require = createRequire(import.meta.url);
 
 /**
  * What the secret-GET hot path relies on, on both adapters: audit group commits of every size (one compiled
@@ -236,5 +243,72 @@ forEachAdapter('secret reads through the Database (prepared statements; row cach
       'the audit record was not rolled back',
     );
     assert.equal((await store.latest('trx', 'k'))?.version, 'd1'.padEnd(32, '0'));
+  });
+});
+
+/**
+ * The SQLite row cache against writers it is not told about: a raw statement on another connection and another
+ * process. Its freshness check reads SQLite's WAL-index header and runs `PRAGMA data_version` only when the header
+ * moved (our own audit commits move it too), so these hold only if that shortcut never misses a commit.
+ */
+describe('row cache freshness against other connections and processes [sqlite]', () => {
+  let dir: string;
+  let url: string;
+  let database: Database;
+  let store: KeyVaultStore;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pipevault-rowcache-'));
+    url = `sqlite:${join(dir, 'pipevault.db')}`;
+    database = await openDatabase({ url });
+    await database.migrate();
+    store = new KeyVaultStore(database);
+  });
+  after(async () => {
+    await database?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a raw write by another connection (no store of ours) is seen by the next read, each time', async () => {
+    const other = await openDatabase({ url });
+    try {
+      const head = { vault: 'raw', nameKey: 'r', name: 'r' };
+      await store.addVersion(head, version('raw', 'r', 'f1', 1));
+      // audit commits of our own in between, as under load: they change the WAL header but not the rows
+      for (let i = 0; i < 20; i++) {
+        const sql = other.sqlite as NonNullable<typeof other.sqlite>;
+        const enabled = i % 2;
+        sql.prepare("update kv_secret_versions set enabled = ? where vault = 'raw' and name_key = 'r'").run(enabled);
+        assert.equal((await store.latest('raw', 'r'))?.enabled, enabled === 1, `read ${i} after the raw write`);
+        assert.equal((await store.latest('raw', 'r'))?.enabled, enabled === 1, `read ${i} again (cached)`);
+        await store.appendAuditBatch([row(i, 'raw')]);
+        assert.equal((await store.latest('raw', 'r'))?.enabled, enabled === 1, `read ${i} after our own commit`);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('a write by another process to the same file is seen by the next read', async () => {
+    const file = (database.sqlite as NonNullable<typeof database.sqlite>).name;
+    const head = { vault: 'proc', nameKey: 'p', name: 'p' };
+    await store.addVersion(head, version('proc', 'p', 'g1', 1));
+    assert.equal((await store.latest('proc', 'p'))?.enabled, true);
+    for (const enabled of [0, 1, 0]) {
+      // a child process writes and exits; its commit returned before the read below is issued
+      const r = spawnSync(
+        process.execPath,
+        [
+          '-e',
+          `const D = require(${JSON.stringify(require.resolve('better-sqlite3'))}); const d = new D(process.argv[1]);` +
+            ` d.pragma('busy_timeout = 5000');` +
+            ` d.prepare("update kv_secret_versions set enabled = ${enabled} where vault = 'proc'").run(); d.close();`,
+          file,
+        ],
+        { encoding: 'utf8' },
+      );
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal((await store.latest('proc', 'p'))?.enabled, enabled === 1);
+      assert.equal((await store.latest('proc', 'p'))?.enabled, enabled === 1);
+    }
   });
 });
