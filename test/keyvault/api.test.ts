@@ -358,4 +358,28 @@ describe('keyvault wire API', () => {
     assert.ok(set.clientAddress);
     assert.ok(!JSON.stringify(r.body).includes(canary));
   });
+
+  test("Key Vault's own headers on every data-plane answer: success, 401, 403, 404, 405, bad input", async () => {
+    await call('PUT', '/secrets/headers?api-version=7.4', { body: { value: 'h' } });
+    const answers = {
+      ok: await call('GET', '/secrets/headers?api-version=7.4'),
+      unauthenticated: await call('GET', '/secrets/headers?api-version=7.4', { as: null }),
+      denied: await call('GET', '/secrets/headers?api-version=7.4', { as: stranger.principal }),
+      notFound: await call('GET', '/secrets/nope-headers?api-version=7.4'),
+      badVersion: await call('GET', '/secrets/headers?api-version=1999-01-01'),
+      badBody: await call('PUT', '/secrets/headers?api-version=7.4', { raw: '{' }),
+    };
+    assert.deepEqual(Object.fromEntries(Object.entries(answers).map(([k, r]) => [k, r.status])), {
+      ok: 200,
+      unauthenticated: 401,
+      denied: 403,
+      notFound: 404,
+      badVersion: 400,
+      badBody: 400,
+    });
+    for (const [k, r] of Object.entries(answers)) {
+      assert.equal(r.headers['x-ms-keyvault-service-version'], '1.9.0.0', k);
+      assert.equal(r.headers['cache-control'], 'no-cache', k);
+    }
+  });
 });

@@ -71,6 +71,12 @@ function aad(vault: string, nameKey: string, version: string): string {
   return `keyvault/${vault}/${nameKey}/${version}`;
 }
 
+/** A version's row when it exists and its secret is not deleted; else Key Vault's 404. */
+function liveOr404(r: SecretViewRow | undefined, name: string, version?: string): SecretViewRow {
+  if (!r || r.deletedS !== null) throw version ? kvSecretVersionNotFound(name, version) : kvSecretNotFound(name);
+  return r;
+}
+
 export class SecretService {
   constructor(private readonly o: SecretServiceOptions) {}
 
@@ -118,8 +124,7 @@ export class SecretService {
     const key = checkSecretName(name).toLowerCase();
     const v = vault.name.toLowerCase();
     const r = version ? await this.o.store.version(v, key, checkVersion(version)) : await this.o.store.latest(v, key);
-    if (!r || r.deletedS !== null) throw version ? kvSecretVersionNotFound(name, version) : kvSecretNotFound(name);
-    return r;
+    return liveOr404(r, name, version);
   }
 
   async set(vault: Vault, name: string, input: SetSecretInput): Promise<SecretBundle> {
@@ -157,7 +162,21 @@ export class SecretService {
 
   /** GET of a value: 403 SecretDisabled for a disabled version; nbf/exp do not block (Key Vault semantics). */
   async get(vault: Vault, name: string, version?: string): Promise<SecretBundle> {
-    const r = await this.live(vault, name, version);
+    return this.opened(vault, await this.live(vault, name, version));
+  }
+
+  /**
+   * `get` of the latest version without a promise, when the store has the row at hand (see
+   * KeyVaultStore.latestNow): the bundle, or the same errors `get` throws; `undefined` when only `get` can answer.
+   */
+  getNow(vault: Vault, name: string): SecretBundle | undefined {
+    const key = checkSecretName(name).toLowerCase();
+    const r = this.o.store.latestNow(vault.name.toLowerCase(), key);
+    if (r === undefined) return undefined;
+    return this.opened(vault, liveOr404(r ?? undefined, name));
+  }
+
+  private opened(vault: Vault, r: SecretViewRow): SecretBundle {
     if (!r.enabled) throw kvSecretDisabled('get');
     return this.bundle(vault, r, this.decrypt(r.vault, r));
   }
