@@ -1,6 +1,7 @@
 import type { Migration } from '../migrate.js';
 import { identity0001 } from './0001_identity.js';
 import { keyvault0100 } from './0100_keyvault.js';
+import { auditRowid0101 } from './0101_audit_rowid.js';
 import { runs0200 } from './0200_runs.js';
 import { dropActivityStatusIndex0201 } from './0201_drop_activity_status_index.js';
 import { factories0300 } from './0300_factories.js';
@@ -14,6 +15,7 @@ import { triggerRuns0302 } from './0302_trigger_runs.js';
 export const migrations: readonly Migration[] = [
   identity0001,
   keyvault0100,
+  auditRowid0101,
   runs0200,
   dropActivityStatusIndex0201,
   factories0300,
