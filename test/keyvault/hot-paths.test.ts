@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { systemClock } from '../../src/common/clock.js';
+import { randomIds } from '../../src/common/ids.js';
 import { AuditLog } from '../../src/keyvault/audit/audit.js';
+import { SecretService } from '../../src/keyvault/domain/secrets.js';
+import { VaultService } from '../../src/keyvault/domain/vaults.js';
 import { createBarrier } from '../../src/storage/barrier.js';
 import { openDatabase, type Database } from '../../src/storage/database.js';
 import {
@@ -310,5 +313,48 @@ describe('row cache freshness against other connections and processes [sqlite]',
       assert.equal((await store.latest('proc', 'p'))?.enabled, enabled === 1);
       assert.equal((await store.latest('proc', 'p'))?.enabled, enabled === 1);
     }
+  });
+
+  test('opened values kept beside cached rows: opened once per row, again after any write, re-authenticated', async () => {
+    const real = createBarrier(randomBytes(32));
+    let opens = 0;
+    const barrier = { encrypt: real.encrypt, decrypt: (b: Buffer, aad: string) => (opens++, real.decrypt(b, aad)) };
+    const vaults = new VaultService({ store, clock: systemClock, tenantId: '11111111-1111-4111-8111-111111111111' });
+    const secrets = new SecretService({ store, barrier, clock: systemClock, ids: randomIds });
+    const vault = await vaults.ensure('opened');
+    await secrets.set(vault, 'val', { value: 'one' });
+    for (let i = 0; i < 3; i++) assert.equal(secrets.getNow(vault, 'val')?.value, 'one');
+    assert.equal(opens, 1, 'one open for three reads of the same cached row');
+    // a write through the service: the next read opens the new latest version
+    await secrets.set(vault, 'val', { value: 'two' });
+    assert.equal(secrets.getNow(vault, 'val')?.value, 'two');
+    assert.equal((await secrets.get(vault, 'val')).value, 'two');
+    // another connection swaps in another valid ciphertext of the same version: seen by the next read
+    const latest = await store.latest('opened', 'val');
+    assert.ok(latest);
+    const aad = `keyvault/opened/val/${latest.version}`;
+    const other = await openDatabase({ url });
+    try {
+      const raw = other.sqlite as NonNullable<typeof other.sqlite>;
+      const swap = raw.prepare(
+        "update kv_secret_versions set value_ct = ? where vault = 'opened' and name_key = 'val' and version = ?",
+      );
+      swap.run(real.encrypt(Buffer.from('three'), aad), latest.version);
+      assert.equal(secrets.getNow(vault, 'val')?.value, 'three');
+      // an altered ciphertext is opened (and refused) again: a kept value never outlives its row
+      const altered = real.encrypt(Buffer.from('four'), aad);
+      altered[altered.length - 1] ^= 1;
+      swap.run(altered, latest.version);
+      assert.throws(() => secrets.getNow(vault, 'val'), { code: 'SealedValueUnreadable' });
+    } finally {
+      await other.close();
+    }
+    // disabled and deleted: the same errors as get, kept value or not
+    await secrets.set(vault, 'val', { value: 'five' });
+    assert.equal(secrets.getNow(vault, 'val')?.value, 'five');
+    await secrets.update(vault, 'val', undefined, { attributes: { enabled: false } });
+    assert.throws(() => secrets.getNow(vault, 'val'), { code: 'Forbidden' });
+    await secrets.delete(vault, 'val');
+    assert.throws(() => secrets.getNow(vault, 'val'), { code: 'SecretNotFound' });
   });
 });
