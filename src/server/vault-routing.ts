@@ -23,8 +23,20 @@ export function vaultFromHost(host: string | undefined): string | undefined {
 export function decorateVaultName(app: FastifyInstance, fixedVault?: string): void {
   app.decorateRequest('vaultName', DEFAULT_VAULT);
   // a callback hook, not an async one: it runs on every request of the listener, and a promise per request shows
+  // vaultFromHost is pure, and a client sends the same Host on every request: the last answer is kept (a regex
+  // replace, a lower-casing and a match fewer per request)
+  let lastHost: string | undefined;
+  let lastVault = DEFAULT_VAULT;
   app.addHook('onRequest', (req, _reply, done) => {
-    req.vaultName = fixedVault ?? vaultFromHost(req.headers.host) ?? DEFAULT_VAULT;
+    if (fixedVault !== undefined) req.vaultName = fixedVault;
+    else {
+      const host = req.headers.host;
+      if (host !== lastHost) {
+        lastVault = vaultFromHost(host) ?? DEFAULT_VAULT;
+        lastHost = host;
+      }
+      req.vaultName = lastVault;
+    }
     done();
   });
 }

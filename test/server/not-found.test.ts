@@ -128,6 +128,28 @@ describe('requests no route matches', () => {
     assertKvError(r, 404, 'NotFound');
   });
 
+  test('one listener, Host headers alternating between vaults: each request reaches the vault its Host names', async () => {
+    const { createKeyVault } = await import('../../src/keyvault/api/plugin.js');
+    const kv = createKeyVault(server.deps);
+    for (const name of ['default', 'second']) await kv.secrets.set(await kv.vaults.get(name), 'where', { value: name });
+    const admin = await server.identity.ensureAdmin();
+    const token = (
+      await server.identity.issueToken({
+        principal: admin,
+        resource: 'https://vault.azure.net',
+        host: `localhost:${server.port}`,
+      })
+    ).accessToken;
+    for (const host of ['second', 'default', 'default', 'second', 'default']) {
+      const r = await call(server, server.port, 'GET', '/secrets/where?api-version=7.4', {
+        token,
+        host: host === 'default' ? `localhost:${server.port}` : `${host}.localhost:${server.port}`,
+      });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.value, host);
+    }
+  });
+
   test('the rest of the main port keeps its routes and the default 404', async () => {
     const unknown = await call(server, server.port, 'GET', '/foo?api-version=7.4');
     assert.equal(unknown.status, 404);
