@@ -47,49 +47,77 @@ function row(i: number, vault: string): AuditRow {
   };
 }
 
-forEachAdapter('audit batches', (target) => {
-  let database: Database;
-  let store: KeyVaultStore;
+// Each test runs through a store made from the Database (on SQLite: the native statements, context bound once per
+// run of records) and one made from the bare Kysely (the query-builder path).
+for (const via of ['database', 'kysely'] as const)
+  forEachAdapter(`audit batches (store from the ${via === 'database' ? 'Database' : 'bare Kysely'})`, (target) => {
+    let database: Database;
+    let store: KeyVaultStore;
 
-  before(async () => {
-    database = await target().open();
-    await database.migrate();
-    store = new KeyVaultStore(database.db);
-  });
-  after(async () => {
-    await database?.close();
-  });
-
-  for (const size of [1, 2, 7, 64, 65, 150]) {
-    test(`a batch of ${size} stores every record with every field`, async () => {
-      const vault = `batch-${size}`;
-      const rows = Array.from({ length: size }, (_, i) => row(i, vault));
-      await store.appendAuditBatch(rows);
-      await store.appendAuditBatch(rows.slice(0, 1)); // a second, smaller batch reuses nothing wrongly
-      const stored = await store.queryAudit({ vault, limit: 1000 });
-      assert.equal(stored.length, size + 1);
-      const byRequest = new Map(stored.map((r) => [r.requestId, r]));
-      for (const r of rows) {
-        const s = byRequest.get(r.requestId);
-        assert.ok(s, `record ${r.requestId} stored`);
-        const { id: _id, ...fields } = s;
-        if (r.requestId !== 'req-0') assert.deepEqual(fields, r);
-      }
+    before(async () => {
+      database = await target().open();
+      await database.migrate();
+      store = new KeyVaultStore(via === 'database' ? database : database.db);
     });
-  }
+    after(async () => {
+      await database?.close();
+    });
 
-  test('concurrent records through the audit log land together and each caller waits for its own', async () => {
-    const audit = new AuditLog({ store, clock: systemClock });
-    await Promise.all(
-      Array.from({ length: 100 }, (_, i) =>
-        audit.record({ vault: 'concurrent', operation: 'SecretGet', status: i % 5 ? 200 : 403, requestId: `c${i}` }),
-      ),
-    );
-    const stored = await audit.query({ vault: 'concurrent', limit: 1000 });
-    assert.equal(stored.length, 100);
-    assert.equal(stored.filter((r) => r.result === 'Denied').length, 20);
+    for (const size of [1, 2, 7, 64, 65, 150]) {
+      test(`a batch of ${size} stores every record with every field`, async () => {
+        const vault = `batch-${size}`;
+        const rows = Array.from({ length: size }, (_, i) => row(i, vault));
+        await store.appendAuditBatch(rows);
+        await store.appendAuditBatch(rows.slice(0, 1)); // a second, smaller batch reuses nothing wrongly
+        const stored = await store.queryAudit({ vault, limit: 1000 });
+        assert.equal(stored.length, size + 1);
+        const byRequest = new Map(stored.map((r) => [r.requestId, r]));
+        for (const r of rows) {
+          const s = byRequest.get(r.requestId);
+          assert.ok(s, `record ${r.requestId} stored`);
+          const { id: _id, ...fields } = s;
+          if (r.requestId !== 'req-0') assert.deepEqual(fields, r);
+        }
+      });
+    }
+
+    test('batches mixing runs of shared context with single records keep every field and arrival order', async () => {
+      const vault = 'runs';
+      const shared = (i: number, ctx: number): AuditRow => ({
+        ...row(0, vault),
+        timeMs: 1_700_000_100_000 + Math.floor(i / 7), // several records per millisecond: the id breaks the tie
+        secretName: `ctx${ctx}`,
+        version: ctx % 2 ? null : 'b'.repeat(32),
+        status: ctx === 3 ? 403 : 200,
+        result: ctx === 3 ? 'Denied' : 'Success',
+        reason: ctx === 3 ? 'AccessDenied' : null,
+        requestId: `run-${i}`,
+      });
+      // runs of 1, 3, 70 (chunked), 1, 2 and a context coming back after others
+      const contexts = [0, 1, 1, 1, ...Array<number>(70).fill(2), 3, 4, 4, 1];
+      const rows = contexts.map((ctx, i) => shared(i, ctx));
+      await store.appendAuditBatch(rows);
+      const stored = (await store.queryAudit({ vault, limit: 1000 })).reverse(); // oldest first
+      assert.equal(stored.length, rows.length);
+      stored.forEach((s, i) => {
+        const { id: _id, ...fields } = s;
+        assert.deepEqual(fields, rows[i], `record ${i} in arrival order with every field`);
+        if (i > 0) assert.ok((s.id as number) > (stored[i - 1].id as number));
+      });
+    });
+
+    test('concurrent records through the audit log land together and each caller waits for its own', async () => {
+      const audit = new AuditLog({ store, clock: systemClock });
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          audit.record({ vault: 'concurrent', operation: 'SecretGet', status: i % 5 ? 200 : 403, requestId: `c${i}` }),
+        ),
+      );
+      const stored = await audit.query({ vault: 'concurrent', limit: 1000 });
+      assert.equal(stored.length, 100);
+      assert.equal(stored.filter((r) => r.result === 'Denied').length, 20);
+    });
   });
-});
 
 test('barrier data-key cache: a second read opens the same value; other AAD or altered bytes still fail', () => {
   const barrier = createBarrier(randomBytes(32));
