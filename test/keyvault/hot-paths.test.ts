@@ -380,6 +380,17 @@ describe('row cache freshness against other connections and processes [sqlite]',
     // disabled and deleted: the same errors as get, kept value or not
     await secrets.set(vault, 'val', { value: 'five' });
     assert.equal(secrets.getNow(vault, 'val')?.value, 'five');
+    // the bundle is frozen and reused while the row is cached, until the vault's recovery settings change
+    const b1 = secrets.getNow(vault, 'val');
+    assert.ok(b1 && Object.isFrozen(b1) && Object.isFrozen(b1.attributes));
+    assert.equal(secrets.getNow(vault, 'val'), b1);
+    assert.deepEqual(b1, await secrets.get(vault, 'val'));
+    const shorter = { ...vault, softDeleteRetentionInDays: 30 };
+    const b2 = secrets.getNow(shorter, 'val');
+    assert.equal(b2?.attributes.recoverableDays, 30);
+    assert.equal(b2?.attributes.recoveryLevel, 'CustomizedRecoverable+Purgeable');
+    assert.deepEqual(b2, await secrets.get(shorter, 'val'));
+    assert.equal(secrets.getNow(vault, 'val')?.attributes.recoverableDays, 90);
     await secrets.update(vault, 'val', undefined, { attributes: { enabled: false } });
     assert.throws(() => secrets.getNow(vault, 'val'), { code: 'Forbidden' });
     await secrets.delete(vault, 'val');

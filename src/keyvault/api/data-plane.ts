@@ -11,7 +11,7 @@ import type { Logger } from '../../common/logger.js';
 import { KEYVAULT_AUDIENCES } from '../../identity/types.js';
 import type { AuditLog } from '../audit/audit.js';
 import { checkAuthorization, type RoleAssignment, type SecretOperation } from '../domain/authorization.js';
-import type { Caller, Vault } from '../domain/model.js';
+import type { Caller, SecretBundle, Vault } from '../domain/model.js';
 import type { SecretService } from '../domain/secrets.js';
 import { parseMaxResults, parseSetSecret, parseUpdateSecret } from '../domain/validate.js';
 import type { VaultService } from '../domain/vaults.js';
@@ -58,6 +58,8 @@ export interface DataPlaneDeps {
 }
 
 const RESOURCE = 'https://vault.azure.net';
+/** The role assignments of a caller of an access-policy vault: never read (checkAuthorization does not ask). */
+const noAssignments = (): Promise<RoleAssignment[]> => Promise.resolve([]);
 /** `x-ms-keyvault-service-version` of every data-plane answer. */
 const SERVICE_VERSION = '1.9.0.0';
 const BODY_LIMIT = 1024 * 1024;
@@ -276,7 +278,8 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
         caller,
         operation,
         secretName: target.name,
-        assignments: () => deps.roleAssignments(caller.objectId),
+        // only RBAC vaults read role assignments: no closure per request for the others
+        assignments: vault.enableRbacAuthorization ? () => deps.roleAssignments(caller.objectId) : noAssignments,
       });
       if (allowed) await allowed;
       // a work that answered without a promise (the secret GET from the row cache) costs no extra turn
@@ -340,13 +343,20 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
    * The secret GET, made once (not a closure per request): the latest version comes without a promise when the
    * store has it at hand (SQLite's row cache), otherwise, and for a given version, through `secrets.get`.
    */
+  const getTexts = new WeakMap<SecretBundle, { base: string; apiVersion: string; text: string }>();
   const getWork = ({ vault, apiVersion, base }: WorkContext, req: FastifyRequest): WorkResult | Promise<WorkResult> => {
     const oct = q(req).outContentType;
     if (oct !== undefined && oct !== 'application/x-pkcs12' && oct !== 'application/x-pem-file')
       throw kvBadParameter(`outContentType must be application/x-pkcs12 or application/x-pem-file, not '${oct}'.`);
     const { name, version } = req.params as P;
     const now = version ? undefined : deps.secrets.getNow(vault, name);
-    if (now) return { text: secretBundleText(base, now, apiVersion), version: now.version };
+    if (now) {
+      // getNow's bundles are frozen and reused while their row is cached: so is their text per base and version
+      let t = getTexts.get(now);
+      if (t === undefined || t.base !== base || t.apiVersion !== apiVersion)
+        getTexts.set(now, (t = { base, apiVersion, text: secretBundleText(base, now, apiVersion) }));
+      return { text: t.text, version: now.version };
+    }
     return deps.secrets
       .get(vault, name, version || undefined)
       .then((b) => ({ text: secretBundleText(base, b, apiVersion), version: b.version }));

@@ -71,6 +71,15 @@ function aad(vault: string, nameKey: string, version: string): string {
   return `keyvault/${vault}/${nameKey}/${version}`;
 }
 
+/** What getNow keeps beside a cached row: the opened value, and the last bundle with the settings it was made for. */
+interface OpenedRow {
+  value: string;
+  bundle?: SecretBundle;
+  softDelete?: boolean;
+  retentionDays?: number;
+  purgeProtection?: boolean;
+}
+
 /** A version's row when it exists and its secret is not deleted; else Key Vault's 404. */
 function liveOr404(r: SecretViewRow | undefined, name: string, version?: string): SecretViewRow {
   if (!r || r.deletedS !== null) throw version ? kvSecretVersionNotFound(name, version) : kvSecretNotFound(name);
@@ -85,9 +94,10 @@ export class SecretService {
    * value read from the database again. The barrier (AES-256-GCM twice, about 7 us of CPU) was the largest single
    * cost of a secret GET. This keeps nothing a reader of the process memory could not have already: the row cache
    * holds the ciphertext and the barrier the unwrapped data key. Nothing of it reaches disk, a log or the audit.
-   * Only `getNow` uses it (PostgreSQL rows are fresh objects on every read and are opened every time).
+   * Only `getNow` uses it (PostgreSQL rows are fresh objects on every read and are opened every time). The frozen
+   * bundle made from it is kept too, until the vault's recovery settings change.
    */
-  private readonly openedValues = new WeakMap<SecretViewRow, string>();
+  private readonly openedValues = new WeakMap<SecretViewRow, OpenedRow>();
 
   constructor(private readonly o: SecretServiceOptions) {}
 
@@ -179,6 +189,7 @@ export class SecretService {
   /**
    * `get` of the latest version without a promise, when the store has the row at hand (see
    * KeyVaultStore.latestNow): the bundle, or the same errors `get` throws; `undefined` when only `get` can answer.
+   * The bundle is frozen and may be the same object as the last call's (callers may key caches on it).
    */
   getNow(vault: Vault, name: string): SecretBundle | undefined {
     const key = checkSecretName(name).toLowerCase();
@@ -187,9 +198,24 @@ export class SecretService {
     const live = liveOr404(r ?? undefined, name);
     if (!live.enabled) throw kvSecretDisabled('get');
     // rows from latestNow are the store's cached rows: the value opened from one is kept beside it (see openedValues)
-    let value = this.openedValues.get(live);
-    if (value === undefined) this.openedValues.set(live, (value = this.decrypt(live.vault, live)));
-    return this.bundle(vault, live, value);
+    let kept = this.openedValues.get(live);
+    if (kept === undefined) this.openedValues.set(live, (kept = { value: this.decrypt(live.vault, live) }));
+    // the bundle depends on the vault only through its recovery settings
+    const b = kept.bundle;
+    if (
+      b === undefined ||
+      kept.softDelete !== vault.enableSoftDelete ||
+      kept.retentionDays !== vault.softDeleteRetentionInDays ||
+      kept.purgeProtection !== vault.enablePurgeProtection
+    ) {
+      kept.softDelete = vault.enableSoftDelete;
+      kept.retentionDays = vault.softDeleteRetentionInDays;
+      kept.purgeProtection = vault.enablePurgeProtection;
+      const fresh = this.bundle(vault, live, kept.value);
+      Object.freeze(fresh.attributes);
+      return (kept.bundle = Object.freeze(fresh));
+    }
+    return b;
   }
 
   private opened(vault: Vault, r: SecretViewRow): SecretBundle {
