@@ -158,6 +158,64 @@ forEachAdapter('runs store', (target) => {
       ['q1'],
     );
   });
+
+  test('a flush while another caller holds a transaction writes outside it: that rollback keeps the records', async () => {
+    let begun!: () => void;
+    let release!: () => void;
+    const started = new Promise<void>((r) => (begun = r));
+    const held = new Promise<void>((r) => (release = r));
+    const outer = database.transaction(async (trx) => {
+      await trx
+        .insertInto('adf_run_secure_parameters')
+        .values({ run_id: 'outer', sealed: Buffer.from('x'), created_at: 0 })
+        .execute();
+      begun();
+      await held;
+      throw new Error('roll back');
+    });
+    await started;
+    store.savePipelineRun(pipelineRun('held-1'));
+    store.saveActivityRun(activityRun('held-1', 'held-a', 1));
+    const flushed = store.flush();
+    release();
+    await assert.rejects(outer, /roll back/);
+    await flushed;
+    assert.equal((await store.getPipelineRun('held-1'))?.status, 'InProgress');
+    assert.deepEqual(
+      (await store.listActivityRuns('held-1')).map((a) => a.activityRunId),
+      ['held-a'],
+    );
+    const rolledBack = await database.db
+      .selectFrom('adf_run_secure_parameters')
+      .select('run_id')
+      .where('run_id', '=', 'outer')
+      .execute();
+    assert.equal(rolledBack.length, 0);
+  });
+
+  test('a flush is one transaction: when a row cannot be written, none of that flush lands', async () => {
+    const failing = new RunsStore({ database });
+    failing.savePipelineRun(pipelineRun('atomic-1'));
+    failing.saveActivityRun(activityRun('atomic-1', 'atomic-ok', 1));
+    // activity_name is NOT NULL: the last row of the flush fails
+    failing.saveActivityRun(activityRun('atomic-1', 'atomic-bad', 2, { activityName: null as unknown as string }));
+    await assert.rejects(failing.flush());
+    assert.equal(failing.pending, 3, 'the rows stay buffered');
+    const landed = await database.db
+      .selectFrom('adf_activity_runs')
+      .select('activity_run_id')
+      .where('pipeline_run_id', '=', 'atomic-1')
+      .execute();
+    assert.equal(landed.length, 0);
+    assert.equal(
+      (await database.db.selectFrom('adf_pipeline_runs').select('run_id').where('run_id', '=', 'atomic-1').execute())
+        .length,
+      0,
+    );
+    // the connection is usable afterwards (no transaction left open)
+    store.saveActivityRun(activityRun('atomic-2', 'atomic-next', 1));
+    assert.equal(await store.countActivityRuns('atomic-2'), 1);
+  });
 });
 
 forEachAdapter('runs store on a closed database', (target) => {
