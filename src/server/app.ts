@@ -27,13 +27,18 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
     forceCloseConnections: 'idle',
     childLoggerFactory: (logger, bindings, opts) => requestLogger(logger, bindings, opts),
   }) as unknown as FastifyInstance; // the HTTPS server type only differs in the raw server; plugins use the common one
-  decorateVaultName(app, o.fixedVault);
-  app.addHook('onSend', (req, reply, payload, done) => {
+  const vaultNameOf = decorateVaultName(app, o.fixedVault);
+  // One callback hook for what every request needs (it runs on every request of the listener; a promise per
+  // request, or a second hook, shows in the secret GET's profile): the vault it addresses, and the ids every
+  // answer carries — set as the request starts, not in an onSend hook, so no onSend hook runs at all; fastify
+  // keeps headers set before an error or a not-found answer.
+  app.addHook('onRequest', (req, reply, done) => {
+    req.vaultName = vaultNameOf(req.headers.host);
     reply.header('x-ms-request-id', req.id);
     const clientId = req.headers['x-ms-client-request-id'];
     if (typeof clientId === 'string' && /^[\w.:-]{1,128}$/.test(clientId))
       reply.header('x-ms-client-request-id', clientId);
-    done(null, payload);
+    done();
   });
   app.get('/health', async () => ({ status: 'ok' }));
   // anything that escapes a plugin's own error handling: a generic shape without internals

@@ -20,25 +20,24 @@ export function vaultFromHost(host: string | undefined): string | undefined {
   return m ? m[1] : undefined;
 }
 
-export function decorateVaultName(app: FastifyInstance, fixedVault?: string): void {
+/**
+ * Decorates requests with `vaultName` and returns the function that names a request's vault, for the server's
+ * one onRequest hook (app.ts): the listener's vault, else the vault its Host names, else `default`.
+ * vaultFromHost is pure and a client sends the same Host on every request, so the last answer is kept (a regex
+ * replace, a lower-casing and a match fewer per request).
+ */
+export function decorateVaultName(app: FastifyInstance, fixedVault?: string): (host: string | undefined) => string {
   app.decorateRequest('vaultName', DEFAULT_VAULT);
-  // a callback hook, not an async one: it runs on every request of the listener, and a promise per request shows
-  // vaultFromHost is pure, and a client sends the same Host on every request: the last answer is kept (a regex
-  // replace, a lower-casing and a match fewer per request)
+  if (fixedVault !== undefined) return () => fixedVault;
   let lastHost: string | undefined;
   let lastVault = DEFAULT_VAULT;
-  app.addHook('onRequest', (req, _reply, done) => {
-    if (fixedVault !== undefined) req.vaultName = fixedVault;
-    else {
-      const host = req.headers.host;
-      if (host !== lastHost) {
-        lastVault = vaultFromHost(host) ?? DEFAULT_VAULT;
-        lastHost = host;
-      }
-      req.vaultName = lastVault;
+  return (host) => {
+    if (host !== lastHost) {
+      lastVault = vaultFromHost(host) ?? DEFAULT_VAULT;
+      lastHost = host;
     }
-    done();
-  });
+    return lastVault;
+  };
 }
 
 /** First path segments of Key Vault's data plane (secrets, and the collections pipevault does not serve yet). */

@@ -150,6 +150,34 @@ describe('requests no route matches', () => {
     }
   });
 
+  test('every answer carries x-ms-request-id and the checked echo of x-ms-client-request-id, errors included', async () => {
+    const echo = { 'x-ms-client-request-id': 'client-1.a:b' };
+    const bad = { 'x-ms-client-request-id': 'not ok\u00e9' };
+    const answers = [
+      await call(server, server.port, 'GET', '/health', { headers: echo }),
+      await call(server, server.port, 'GET', '/foo', { headers: echo }), // fastify's default 404
+      await call(server, server.port, 'GET', '/secrets/x?api-version=7.4', { headers: echo }), // 401 challenge
+      await call(server, vaultPort, 'GET', '/secrets/x?api-version=1999', {
+        headers: echo,
+        token: tokenFor[vaultPort],
+      }),
+    ];
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      [200, 404, 401, 400],
+    );
+    const ids = new Set<string>();
+    for (const r of answers) {
+      assert.match(String(r.headers['x-ms-request-id']), /^[0-9a-f-]{36}$/, r.text);
+      ids.add(String(r.headers['x-ms-request-id']));
+      assert.equal(r.headers['x-ms-client-request-id'], 'client-1.a:b');
+    }
+    assert.equal(ids.size, answers.length, 'one id per request');
+    const unechoed = await call(server, server.port, 'GET', '/foo', { headers: bad });
+    assert.ok(unechoed.headers['x-ms-request-id']);
+    assert.equal(unechoed.headers['x-ms-client-request-id'], undefined);
+  });
+
   test('the rest of the main port keeps its routes and the default 404', async () => {
     const unknown = await call(server, server.port, 'GET', '/foo?api-version=7.4');
     assert.equal(unknown.status, 404);
