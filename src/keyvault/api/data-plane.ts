@@ -16,7 +16,7 @@ import type { SecretService } from '../domain/secrets.js';
 import { parseMaxResults, parseSetSecret, parseUpdateSecret } from '../domain/validate.js';
 import type { VaultService } from '../domain/vaults.js';
 import { checkApiVersion } from './api-versions.js';
-import { baseUrlOf, getState, setState, vaultNameOf } from './context.js';
+import { baseUrlOf, getState, setState, vaultNameOf, type KvRequestState } from './context.js';
 import {
   deletedBundle,
   deletedItem,
@@ -198,6 +198,7 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
   // A callback hook: a token verified before is checked without a promise (expiry, nbf, audience, issuer every
   // time); a new or failing one takes the full path. A hook that answered the request does not call done.
   const verifyCached = deps.identity.verifyAccessTokenCached?.bind(deps.identity);
+  const cachedStates = new WeakMap<object, KvRequestState>();
   app.addHook('onRequest', (req, reply, done) => {
     // Key Vault's own headers on every answer of the data plane, errors and 401s included (set here, where the
     // request starts, instead of in an onSend hook: one hook fewer per request; fastify keeps headers set before
@@ -214,7 +215,10 @@ export function registerDataPlane(app: FastifyInstance, deps: DataPlaneDeps): Va
         p = undefined; // rejected: the full path below rejects it again, with its audit record and 401
       }
       if (p) {
-        setState(req, { caller: toCaller(p) });
+        // a cached token answers the same principal object every time: so is its (frozen) request state
+        let state = cachedStates.get(p);
+        if (state === undefined) cachedStates.set(p, (state = Object.freeze({ caller: Object.freeze(toCaller(p)) })));
+        setState(req, state);
         done();
         return;
       }
