@@ -132,7 +132,7 @@ export function secretForms(value: string): string[] {
 
 // ---- registry ---------------------------------------------------------------------------------------------
 
-/** What a registry masks with: the matcher and what lets callers skip it. */
+/** What a registry masks with: the matcher and what lets callers skip it. Immutable once built. */
 interface Built {
   matcher: Matcher;
   /** No string shorter than this can hold a form. */
@@ -142,12 +142,15 @@ interface Built {
   /**
    * Object keys found to hold no form. A JSON-like value repeats a few dozen keys endlessly (every record has
    * the same fields), and V8 keeps a key's hash in the string, so asking the set costs less than the matcher.
+   * The only mutable part: each Built has its own, since a key clean for one set may not be for a larger one.
    */
   cleanKeys: Set<string>;
 }
 
 /** Beyond this many, keys are not remembered (values with ever-new keys, such as maps keyed by id). */
 const CLEAN_KEYS_MAX = 4096;
+
+const isDigits = (v: string) => /^[0-9.eE+-]+$/.test(v);
 
 /**
  * Built matchers by set of values, shared by every registry of the process: building one costs a millisecond or
@@ -158,32 +161,62 @@ const CLEAN_KEYS_MAX = 4096;
 const builtCache = new Map<string, Built>();
 const BUILT_CACHE_SIZE = 16;
 
-function buildFor(values: ReadonlySet<string>): Built {
-  const key = JSON.stringify([...values].sort()); // unambiguous whatever the values hold
-  let built = builtCache.get(key);
+const cacheKey = (values: ReadonlySet<string>) => JSON.stringify([...values].sort()); // unambiguous
+
+function cached(key: string): Built | undefined {
+  const built = builtCache.get(key);
   if (built) {
-    builtCache.delete(key); // re-inserted below as the most recently used
-  } else {
-    const patterns = new Set<string>();
-    for (const v of values) for (const f of secretForms(v)) patterns.add(f);
-    let minLength = Infinity;
-    for (const p of patterns) minLength = Math.min(minLength, p.length);
-    const digitsOnly = [...values].some((v) => /^[0-9.eE+-]+$/.test(v));
-    built = { matcher: buildMatcher([...patterns]), minLength, digitsOnly, cleanKeys: new Set() };
-    if (builtCache.size >= BUILT_CACHE_SIZE) builtCache.delete(builtCache.keys().next().value as string);
+    builtCache.delete(key); // re-inserted as the most recently used
+    builtCache.set(key, built);
   }
+  return built;
+}
+
+function remember(key: string, built: Built): Built {
+  if (builtCache.size >= BUILT_CACHE_SIZE) builtCache.delete(builtCache.keys().next().value as string);
   builtCache.set(key, built);
   return built;
 }
 
-/** The values of one registry tree and the matcher built from them (rebuilt lazily after a change). */
+function formsOf(values: Iterable<string>): string[] {
+  const patterns = new Set<string>();
+  for (const v of values) for (const f of secretForms(v)) patterns.add(f);
+  return [...patterns];
+}
+
+/** The Built for `values`: from the cache, else `from` (built for a subset) extended with `added`, else anew. */
+function buildFor(values: ReadonlySet<string>, from?: Built, added?: readonly string[]): Built {
+  const key = cacheKey(values);
+  const hit = cached(key);
+  if (hit) return hit;
+  if (from && added) {
+    // Incremental: the compiled expressions of `from` are kept; only the new values' forms are compiled.
+    const matcher = from.matcher.with(formsOf(added));
+    return remember(key, {
+      matcher,
+      minLength: matcher.minLength,
+      digitsOnly: from.digitsOnly || added.some(isDigits),
+      cleanKeys: new Set(),
+    });
+  }
+  const matcher = buildMatcher(formsOf(values));
+  return remember(key, {
+    matcher,
+    minLength: matcher.minLength,
+    digitsOnly: [...values].some(isDigits),
+    cleanKeys: new Set(),
+  });
+}
+
+/** The values of one registry tree and the matcher built from them (brought up to date lazily after a change). */
 class SecretStore {
   /** Values of MIN_SUBSTRING_LENGTH characters or more: masked everywhere they occur. */
   readonly long = new Set<string>();
   /** Shorter values: masked only as whole strings. */
   readonly short = new Set<string>();
   private built: Built | undefined;
-  private dirty = false;
+  /** Long values registered since `built` was made. */
+  private added: string[] = [];
   /** The maskJson walker, kept while the values stay the same: the engine masks each record field by field. */
   private walker: JsonMasker | undefined;
 
@@ -191,7 +224,7 @@ class SecretStore {
     const set = value.length < MIN_SUBSTRING_LENGTH ? this.short : this.long;
     if (set.has(value)) return false;
     set.add(value);
-    if (set === this.long) this.dirty = true;
+    if (set === this.long) this.added.push(value);
     this.walker = undefined;
     return true;
   }
@@ -203,9 +236,9 @@ class SecretStore {
   }
 
   get(): Built | undefined {
-    if (this.dirty) {
-      this.built = buildFor(this.long);
-      this.dirty = false;
+    if (this.added.length) {
+      this.built = buildFor(this.long, this.built, this.built ? this.added : undefined);
+      this.added = [];
     }
     return this.built;
   }
@@ -333,7 +366,6 @@ class JsonMasker {
    * hashing. An object met twice off the path (shared, not cyclic) is masked at both places.
    */
   private readonly ancestors: object[] = [];
-
   constructor(short: ReadonlySet<string>, built: Built | undefined) {
     this.short = short.size > 0 ? short : undefined;
     this.built = built;

@@ -292,6 +292,24 @@ describe('masking: matchers shared by set of secrets, keys remembered clean', ()
     );
   });
 
+  it('secrets registered one by one, masking in between, mask as a registry given them all at once', () => {
+    fc.assert(
+      fc.property(fc.array(secretArb, { minLength: 1, maxLength: 10 }), textArb, (secrets, noise) => {
+        const progressive = new SecretRegistry();
+        const text = secrets.map((s, i) => `${noise}${i}:${s}`).join(' ');
+        for (const s of secrets) {
+          progressive.register(s);
+          progressive.maskString(text); // builds (or extends) the matcher for the values so far
+          progressive.maskJson({ [s]: s });
+        }
+        const masked = progressive.maskString(text);
+        assert.equal(masked, registryWith(...[...secrets].reverse()).maskString(text));
+        for (const s of secrets) if (s.length >= MIN_SUBSTRING_LENGTH) assert.ok(!masked.includes(s), masked);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   it('an object shared by two branches (not a cycle) is masked in both', () => {
     const r = registryWith('shared-secret');
     const shared = { s: 'has shared-secret' };
@@ -372,6 +390,50 @@ describe('masking matcher', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('a matcher extended pattern by pattern (with) finds what one built from them all finds', () => {
+    const alphabet = fc.constantFrom('a', 'b', '.', '|', 'é');
+    const pattern = fc.oneof(
+      fc.string({ unit: alphabet, minLength: 1, maxLength: 6 }),
+      fc.string({ unit: alphabet, minLength: ANCHOR_LENGTH + 1, maxLength: ANCHOR_LENGTH + 4 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(pattern, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }),
+        fc.string({ unit: alphabet, maxLength: 40 }),
+        (batches, noise) => {
+          const all = batches.flat();
+          const text = noise + all[all.length - 1] + noise.slice(0, 5);
+          let m = buildMatcher(batches[0]);
+          const before = m;
+          for (const batch of batches.slice(1)) m = m.with(batch);
+          assert.deepEqual(m.ranges(text), naiveRanges(text, all));
+          assert.equal(m.minLength, Math.min(...all.map((p) => p.length)));
+          assert.ok(m.mayMatch(text));
+          // The matcher extended from is left as it was.
+          assert.deepEqual(before.ranges(text), naiveRanges(text, batches[0]));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a matcher extended one pattern at a time keeps at most log2(n) + 1 expressions', () => {
+    let m = buildMatcher(['pattern-0']);
+    for (let i = 1; i < 300; i++) {
+      m = m.with([`pattern-${i}`]);
+      const parts = (m as unknown as { parts: unknown[] }).parts.length;
+      assert.ok(parts <= Math.floor(Math.log2(i + 1)) + 1, `${parts} parts for ${i + 1} patterns`);
+    }
+    assert.deepEqual(m.ranges('x pattern-299 pattern-0 y'), [2, 13, 14, 23]);
+    assert.equal(m.with(['pattern-7']), m); // nothing new: the same matcher
+    // Used long enough, the parts become one expression, which finds the same.
+    const text = 'x pattern-299 pattern-0 y';
+    for (let i = 0; i < 20_000; i++) m.ranges(text);
+    assert.equal((m as unknown as { parts: unknown[] }).parts.length, 1);
+    assert.deepEqual(m.ranges(text), [2, 13, 14, 23]);
+    assert.ok(m.mayMatch('pattern-150') && !m.mayMatch('pattern'));
   });
 
   it('a very long secret (a certificate) is masked, plain and inside Basic auth', () => {
