@@ -315,6 +315,24 @@ export const runInterrupted = (runId: string) =>
     exitCode: 1,
   });
 
+/** A run still going when its engine was closed (server shutdown): ended as a restart would end it. */
+export const runShutDown = (runId: string) =>
+  new PipevaultError({
+    code: 'RunInterrupted',
+    message: `Run ${runId} was interrupted: the pipevault process executing it shut down before it finished, so it was marked Failed. Rerun the pipeline.`,
+    failureType: 'SystemError',
+    exitCode: 1,
+  });
+
+export const engineClosed = () =>
+  new PipevaultError({
+    code: 'ServiceUnavailable',
+    message: 'The run engine is shutting down and accepts no new runs.',
+    status: 503,
+    failureType: 'SystemError',
+    exitCode: 1,
+  });
+
 // ---- identity ------------------------------------------------------------------------------------------
 
 export const invalidAccessToken = (reason: string) =>

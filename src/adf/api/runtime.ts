@@ -88,7 +88,9 @@ export class FactoryRuntime {
     Object.assign(this.globals, globalValues(factory));
   }
 
+  /** Ends the runs still going (Engine.close: recorded as interrupted, no timer left behind), then the services. */
   async close(): Promise<void> {
+    await this.engine.close();
     await this.closeServices?.();
   }
 }

@@ -1,6 +1,13 @@
-import { pipelineThrottled, runInterrupted, runNotFound, unknownPipeline } from '../../common/catalogue.js';
+import {
+  engineClosed,
+  pipelineThrottled,
+  runInterrupted,
+  runNotFound,
+  runShutDown,
+  unknownPipeline,
+} from '../../common/catalogue.js';
 import { systemClock, type Clock } from '../../common/clock.js';
-import { toPipevaultError } from '../../common/errors.js';
+import { toPipevaultError, type PipevaultError } from '../../common/errors.js';
 import type { IdGenerator } from '../../common/ids.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import type { SecretRegistry } from '../../common/masking.js';
@@ -81,6 +88,8 @@ interface Live {
   parameters: Record<string, unknown>;
   base: EvaluationContext;
   execution?: RunExecution;
+  /** The execution's promise (settles once the run has unwound), while it runs. */
+  task?: Promise<void>;
   children: Set<string>;
   done: Promise<PipelineRunRecord>;
   resolve: (r: PipelineRunRecord) => void;
@@ -101,6 +110,7 @@ export class Engine {
   private readonly live = new Map<string, Live>();
   private readonly running = new Map<string, number>();
   private readonly queues = new Map<string, string[]>();
+  private closed = false;
 
   constructor(opts: EngineOptions) {
     this.pipelines = opts.pipelines;
@@ -145,6 +155,7 @@ export class Engine {
     req: CreateRunRequest,
     parent?: { execution: RunExecution; activityName: string; activityRunId: string },
   ): Promise<RunHandle> {
+    if (this.closed) throw engineClosed();
     const pipeline = this.pipeline(req.pipelineName);
     if (!pipeline) throw unknownPipeline(req.pipelineName, [...this.pipelines.keys()]);
     const parameters = resolveParameters(pipeline, req.parameters ?? {});
@@ -242,6 +253,7 @@ export class Engine {
   }
 
   private save(r: PipelineRunRecord): void {
+    if (this.closed) return; // close() has recorded how the run ended
     r.lastUpdated = new Date(this.svc.clock.now()).toISOString();
     // The live record keeps real values; what is saved and reported is masked (message, parameters, return value).
     const shown = this.svc.maskRecord ? (this.svc.maskRecord(r) as PipelineRunRecord) : r;
@@ -266,7 +278,7 @@ export class Engine {
     });
     live.execution = execution;
     if (live.cancelRequested) execution.controller.abort();
-    void this.execute(live, execution);
+    live.task = this.execute(live, execution);
   }
 
   private async execute(live: Live, execution: RunExecution): Promise<void> {
@@ -300,6 +312,8 @@ export class Engine {
     message: string,
     returnValue: Record<string, unknown> | null,
   ): Promise<void> {
+    // A closed engine has ended the run and resolved `done` (close); unwinding changes nothing.
+    if (this.closed) return;
     const r = live.record;
     const end = this.svc.clock.now();
     r.status = status;
@@ -418,28 +432,84 @@ export class Engine {
       statuses: ['Queued', 'InProgress', 'Canceling'],
     });
     const now = this.svc.clock.now();
-    const nowIso = new Date(now).toISOString();
     let n = 0;
     for (const r of stuck) {
       if (this.live.has(r.runId)) continue;
-      const err = runInterrupted(r.runId);
-      const cancelled = r.status === 'Canceling';
-      for (const a of await store.listActivityRuns(r.runId, { statuses: ['InProgress'] })) {
-        a.status = cancelled ? 'Cancelled' : 'Failed';
-        a.activityRunEnd = nowIso;
-        a.durationInMs = a.activityRunStart ? now - Date.parse(a.activityRunStart) : null;
-        a.error = err.toActivity(a.activityName);
-        store.saveActivityRun(a);
-      }
-      r.status = cancelled ? 'Cancelled' : 'Failed';
-      r.message = err.message;
-      r.runEnd = nowIso;
-      r.durationInMs = r.runStart ? now - Date.parse(r.runStart) : null;
-      r.lastUpdated = nowIso;
-      store.savePipelineRun(r);
+      await endInterrupted(store, r, runInterrupted(r.runId), now);
       n++;
     }
     await store.flush();
     return n;
   }
+
+  /**
+   * Stops the engine (a server shutting down, a factory deleted): it accepts no new runs, aborts every run it is
+   * executing — so no Wait, retry interval or policy timeout timer keeps the process alive — and ends each of
+   * them, queued ones too, as the next start's recovery would: Failed with a RunInterrupted error (Cancelled if
+   * it was being cancelled), its open activity runs as well. Only the moment differs: the store is still open,
+   * so that is recorded now. What the aborted runs do while they unwind is not recorded. Each run's `done`
+   * resolves with its final record. Resolves once those records are durable and the runs have unwound. If they
+   * cannot be written, the runs stay InProgress in the store and the next start's recovery ends them. The store
+   * stays open: its owner closes it.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.svc.halted = true;
+    const lives = [...this.live.values()];
+    this.live.clear();
+    this.queues.clear();
+    this.running.clear();
+    for (const l of lives) l.execution?.controller.abort(runShutDown(l.record.runId));
+    const store = this.svc.store;
+    const now = this.svc.clock.now();
+    for (const l of lives) {
+      const final: PipelineRunRecord = { ...l.record };
+      try {
+        const stored = await store.getPipelineRun(l.record.runId);
+        if (stored) {
+          await endInterrupted(store, stored, runShutDown(stored.runId), now);
+          // `done` gets the live record (real values, as it always does) with the ending recorded
+          Object.assign(final, {
+            status: stored.status,
+            message: stored.message,
+            runEnd: stored.runEnd,
+            durationInMs: stored.durationInMs,
+            lastUpdated: stored.lastUpdated,
+          });
+        }
+      } catch (e) {
+        this.svc.logger.error({ runId: l.record.runId, err: (e as Error).message }, 'could not end a run on close');
+      }
+      l.resolve(final);
+    }
+    try {
+      await store.flush();
+    } catch (e) {
+      this.svc.logger.error({ err: (e as Error).message }, 'could not persist the runs ended on close');
+    }
+    await Promise.allSettled(lives.map((l) => l.task));
+  }
+}
+
+/**
+ * Ends a run that cannot go on (its process stopped, or is stopping): the run Failed — Cancelled if it was being
+ * cancelled — with `err`'s message, and each of its activity runs still InProgress likewise, with `err`.
+ */
+async function endInterrupted(store: RunsStore, r: PipelineRunRecord, err: PipevaultError, now: number): Promise<void> {
+  const nowIso = new Date(now).toISOString();
+  const cancelled = r.status === 'Canceling';
+  for (const a of await store.listActivityRuns(r.runId, { statuses: ['InProgress'] })) {
+    a.status = cancelled ? 'Cancelled' : 'Failed';
+    a.activityRunEnd = nowIso;
+    a.durationInMs = a.activityRunStart ? now - Date.parse(a.activityRunStart) : null;
+    a.error = err.toActivity(a.activityName);
+    store.saveActivityRun(a);
+  }
+  r.status = cancelled ? 'Cancelled' : 'Failed';
+  r.message = err.message;
+  r.runEnd = nowIso;
+  r.durationInMs = r.runStart ? now - Date.parse(r.runStart) : null;
+  r.lastUpdated = nowIso;
+  store.savePipelineRun(r);
 }

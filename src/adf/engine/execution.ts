@@ -340,6 +340,8 @@ export class RunExecution {
   /** Saves a record; returns a promise only when the store asks writers to wait for a flush. */
   private record(r: ActivityRunRecord): Promise<void> | undefined {
     const s = this.services;
+    // A closed engine has recorded how its runs ended; what they do while unwinding is not recorded.
+    if (s.halted) return undefined;
     const shown = this.mask(r);
     s.store.saveActivityRun(shown);
     s.onActivityRun?.(shown);
@@ -348,6 +350,7 @@ export class RunExecution {
 
   /** Records an activity run InProgress (an activity still running, or a container about to start others). */
   saveStarted(r: ActivityRunRecord, input: unknown, deferred: Record<string, unknown> | null): void {
+    if (this.services.halted) return;
     r.input = r.secureInput ? SECURE_MARKER : withDeferred(input, deferred);
     const shown = this.mask(r);
     this.services.store.saveActivityRun(shown);

@@ -27,4 +27,6 @@ export interface EngineServices {
   activityServices: ActivityServices;
   /** Per-activity plans (definition, literal policy) cached for this engine; see RunExecution.plan. */
   plans?: WeakMap<object, unknown>;
+  /** Set when the engine closes: executions still unwinding record nothing more (Engine.close). */
+  halted?: boolean;
 }
