@@ -290,7 +290,7 @@ export class Engine {
       this.svc.logger.error({ runId: live.record.runId, err: err.message }, 'run failed unexpectedly');
       outcome = { status: 'Failed', failures: [{ activityName: '', error: err.toActivity('') }] };
     }
-    const status: PipelineRunStatus = execution.signal.aborted ? 'Cancelled' : outcome.status;
+    const status: PipelineRunStatus = execution.aborted ? 'Cancelled' : outcome.status;
     const message =
       status === 'Failed'
         ? outcome.failures

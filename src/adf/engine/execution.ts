@@ -212,7 +212,6 @@ function maskField<T>(mask: (value: unknown) => unknown, v: T): T {
 export class RunExecution {
   readonly runId: string;
   readonly pipeline: Pipeline;
-  readonly controller = new AbortController();
   readonly variables: RunVariables;
   returnValue: Record<string, unknown> | null = null;
   private seq = 0;
@@ -220,6 +219,7 @@ export class RunExecution {
   private readonly services: EngineServices;
   private readonly startChild: ExecutionInit['startChild'];
   private readonly reuse?: ExecutionInit['reuse'];
+  private ctl: AbortController | null = null;
 
   constructor(init: ExecutionInit) {
     this.runId = init.runId;
@@ -228,13 +228,29 @@ export class RunExecution {
     this.services = init.services;
     this.startChild = init.startChild;
     this.variables = new RunVariables(init.pipeline.properties.variables);
-    // Every in-flight activity (a ForEach of 50 at once) listens for the run's cancellation.
-    setMaxListeners(0, this.controller.signal);
     this.base = { ...init.base, parameters: init.parameters, variables: this.variables.view };
+  }
+
+  /**
+   * The run's cancellation, made on first need: a run of synchronous activities only ever asks `aborted`, and
+   * an AbortController with its listener limit lifted cost more than such a run's first activity.
+   */
+  get controller(): AbortController {
+    if (!this.ctl) {
+      this.ctl = new AbortController();
+      // Every in-flight activity (a ForEach of 50 at once) listens for the run's cancellation.
+      setMaxListeners(0, this.ctl.signal);
+    }
+    return this.ctl;
   }
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /** Whether the run is being cancelled (without making its controller). */
+  get aborted(): boolean {
+    return this.ctl !== null && this.ctl.signal.aborted;
   }
 
   /** Runs the pipeline's activities; the verdict follows the leaf rule. */
@@ -294,7 +310,7 @@ export class RunExecution {
       frame.states.set(a.name, reused);
       return reused.status;
     }
-    if (this.signal.aborted) return 'Cancelled';
+    if (this.aborted) return 'Cancelled';
     const ups = plan.upstream[i];
     if (ups) {
       const masks = plan.masks[i] as readonly number[];
@@ -473,7 +489,7 @@ export class RunExecution {
       } catch {
         break;
       }
-      if (this.signal.aborted) break;
+      if (this.aborted) break;
       at = await this.attempt(a, plan, frame, ++n);
       if (at.status !== 'Failed' || n >= plan.retries) break;
     }
@@ -594,7 +610,7 @@ export class RunExecution {
     e: unknown,
     recordedInput: unknown,
   ): Attempt | Promise<Attempt> {
-    if (this.signal.aborted) {
+    if (this.aborted) {
       const error = activityCancelled(a.name).toActivity(a.name);
       return this.endAttempt(r, plan, start, 'Cancelled', undefined, error, recordedInput);
     }
