@@ -372,9 +372,14 @@ class WalHeaderProbe {
     return this.fd >= 0;
   }
 
-  /** Reads the header now; false if it could not be read whole. */
+  /** Reads the header now; false if it could not be read whole (a failed read also retires the probe). */
   private take(): boolean {
-    return readSync(this.fd, this.current, 0, WAL_HEADER_BYTES, 0) === WAL_HEADER_BYTES;
+    try {
+      return readSync(this.fd, this.current, 0, WAL_HEADER_BYTES, 0) === WAL_HEADER_BYTES;
+    } catch {
+      this.close(); // from now on every read runs the exact check
+      return false;
+    }
   }
 
   /**
