@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Clock } from '../common/clock.js';
 import { systemClock } from '../common/clock.js';
 import { silentLogger, type Logger } from '../common/logger.js';
@@ -55,6 +55,9 @@ const TABLE_COLUMNS: Record<Table, readonly string[]> = {
   adf_pipeline_runs: PIPELINE_RUN_COLUMNS,
   adf_activity_runs: ACTIVITY_RUN_COLUMNS,
 };
+/** Word for word the predicate of the partial index `adf_pipeline_runs_unfinished` (migration 0203). */
+export const UNFINISHED_PREDICATE = "status in ('Queued', 'InProgress', 'Canceling')";
+
 const TABLE_KEY: Record<Table, string> = { adf_pipeline_runs: 'run_id', adf_activity_runs: 'activity_run_id' };
 
 /**
@@ -326,6 +329,18 @@ export class RunsStore {
     if (f.lastUpdatedBefore) q = q.where('last_updated', '<=', Date.parse(f.lastUpdatedBefore));
     q = q.orderBy('queued_at').orderBy('run_id');
     if (f.limit) q = q.limit(f.limit);
+    return (await q.execute()).map((r) => rowToPipelineRun(r as PipelineRunRow));
+  }
+
+  /**
+   * Runs not ended yet (Queued, InProgress, Canceling), oldest first: what restart recovery ends. The predicate
+   * is written literally, as the partial index of such runs is (migration 0203), so that the index serves it.
+   */
+  async listUnfinishedPipelineRuns(factoryName?: string): Promise<PipelineRunRecord[]> {
+    await this.flush();
+    let q = this.database.db.selectFrom('adf_pipeline_runs').selectAll().where(sql.raw<boolean>(UNFINISHED_PREDICATE));
+    if (factoryName !== undefined) q = q.where('factory_name', '=', factoryName);
+    q = q.orderBy('queued_at').orderBy('run_id');
     return (await q.execute()).map((r) => rowToPipelineRun(r as PipelineRunRow));
   }
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Database } from '../../src/storage/database.js';
+import { CompiledQuery, sql } from 'kysely';
 import {
   RunsStore,
   SECURE_MARKER,
+  UNFINISHED_PREDICATE,
   type ActivityRunRecord,
   type PipelineRunRecord,
 } from '../../src/storage/runs-store.js';
@@ -157,6 +159,50 @@ forEachAdapter('runs store', (target) => {
       (await store.listPipelineRuns({ pipelineName: 'other' })).map((r) => r.runId),
       ['q1'],
     );
+  });
+
+  test('unfinished runs (what restart recovery ends) come from the partial index of such runs', async () => {
+    store.savePipelineRun(pipelineRun('u-queued', { status: 'Queued', factoryName: 'uf' }));
+    store.savePipelineRun(pipelineRun('u-running', { status: 'InProgress', factoryName: 'uf' }));
+    store.savePipelineRun(pipelineRun('u-canceling', { status: 'Canceling', factoryName: 'uf' }));
+    store.savePipelineRun(pipelineRun('u-done', { status: 'Succeeded', factoryName: 'uf' }));
+    store.savePipelineRun(pipelineRun('u-other', { status: 'InProgress', factoryName: 'uf2' }));
+    assert.deepEqual((await store.listUnfinishedPipelineRuns('uf')).map((r) => r.runId).sort(), [
+      'u-canceling',
+      'u-queued',
+      'u-running',
+    ]);
+    assert.ok((await store.listUnfinishedPipelineRuns()).some((r) => r.runId === 'u-other'));
+    // a run that ends leaves the index
+    store.savePipelineRun(pipelineRun('u-running', { status: 'Succeeded', factoryName: 'uf' }));
+    assert.deepEqual((await store.listUnfinishedPipelineRuns('uf')).map((r) => r.runId).sort(), [
+      'u-canceling',
+      'u-queued',
+    ]);
+
+    // Recovery without a factory (a server's start-up), and a run's children: which index serves them.
+    const unfinished = database.db
+      .selectFrom('adf_pipeline_runs')
+      .selectAll()
+      .where(sql.raw<boolean>(UNFINISHED_PREDICATE))
+      .orderBy('queued_at')
+      .orderBy('run_id')
+      .compile();
+    const children = database.db
+      .selectFrom('adf_pipeline_runs')
+      .selectAll()
+      .where('parent_run_id', '=', 'r1')
+      .compile();
+    const explain = database.kind === 'sqlite' ? 'explain query plan ' : 'explain ';
+    const plans = await database.transaction(async (trx) => {
+      // PostgreSQL would scan a table this small anyway: make it show whether the index can serve the query
+      if (database.kind === 'postgres') await sql`set local enable_seqscan = off`.execute(trx);
+      const plan = async (q: typeof unfinished) =>
+        JSON.stringify((await trx.executeQuery(CompiledQuery.raw(explain + q.sql, [...q.parameters]))).rows);
+      return { unfinished: await plan(unfinished), children: await plan(children) };
+    });
+    assert.match(plans.unfinished, /adf_pipeline_runs_unfinished/);
+    assert.match(plans.children, /adf_pipeline_runs_parent/);
   });
 
   test('a flush while another caller holds a transaction writes outside it: that rollback keeps the records', async () => {

@@ -427,10 +427,7 @@ export class Engine {
    */
   async recover(opts: { factoryName?: string } = {}): Promise<number> {
     const store = this.svc.store;
-    const stuck = await store.listPipelineRuns({
-      factoryName: opts.factoryName,
-      statuses: ['Queued', 'InProgress', 'Canceling'],
-    });
+    const stuck = await store.listUnfinishedPipelineRuns(opts.factoryName);
     const now = this.svc.clock.now();
     let n = 0;
     for (const r of stuck) {

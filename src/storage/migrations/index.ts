@@ -4,6 +4,7 @@ import { keyvault0100 } from './0100_keyvault.js';
 import { auditRowid0101 } from './0101_audit_rowid.js';
 import { runs0200 } from './0200_runs.js';
 import { dropActivityStatusIndex0201 } from './0201_drop_activity_status_index.js';
+import { pipelineRunIndexes0203 } from './0203_pipeline_run_indexes.js';
 import { factories0300 } from './0300_factories.js';
 import { runSecureParameters0301 } from './0301_run_secure_parameters.js';
 import { triggerRuns0302 } from './0302_trigger_runs.js';
@@ -18,6 +19,7 @@ export const migrations: readonly Migration[] = [
   auditRowid0101,
   runs0200,
   dropActivityStatusIndex0201,
+  pipelineRunIndexes0203,
   factories0300,
   runSecureParameters0301,
   triggerRuns0302,
