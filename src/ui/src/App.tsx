@@ -2,9 +2,14 @@ import { useEffect, useState } from 'react';
 import { api, onSignInNeeded, setToken, signIn } from './api.js';
 import { RunsList } from './RunsList.js';
 import { RunView } from './RunView.js';
+import { TriggerRuns } from './TriggerRuns.js';
+import { Triggers } from './Triggers.js';
 import { Vaults } from './Vaults.js';
 
-/** Hash routes: `#/` runs, `#/runs/{runId}` one run; `?factory=` picks the factory (default `default`). */
+/**
+ * Hash routes: `#/` runs, `#/runs/{runId}` one run, `#/trigger-runs[?trigger=T]`, `#/triggers`, `#/vaults[/V]`;
+ * `?factory=` picks the factory (default `default`).
+ */
 function useRoute(): string {
   const [hash, setHash] = useState(() => location.hash || '#/');
   useEffect(() => {
@@ -14,6 +19,8 @@ function useRoute(): string {
   }, []);
   return hash;
 }
+
+const TITLES = { runs: 'Runs', 'trigger-runs': 'Trigger runs', triggers: 'Triggers', vaults: 'Vaults' };
 
 export function App() {
   const route = useRoute();
@@ -32,9 +39,20 @@ export function App() {
   }, []);
   const runMatch = /^#\/runs\/([0-9a-f-]+)/i.exec(route);
   const vaultMatch = /^#\/vaults(?:\/([^/]+))?/.exec(route);
+  const triggerRunsMatch = /^#\/trigger-runs(?:\?trigger=([^&]*))?/.exec(route);
+  const triggersMatch = /^#\/triggers\b/.test(route);
+  const page: keyof typeof TITLES | 'run' = runMatch
+    ? 'run'
+    : vaultMatch
+      ? 'vaults'
+      : triggerRunsMatch
+        ? 'trigger-runs'
+        : triggersMatch
+          ? 'triggers'
+          : 'runs';
   useEffect(() => {
-    document.title = runMatch ? `Run ${runMatch[1].slice(0, 8)} · pipevault` : 'Runs · pipevault';
-  }, [runMatch?.[1]]);
+    document.title = `${runMatch ? `Run ${runMatch[1].slice(0, 8)}` : TITLES[page as keyof typeof TITLES]} · pipevault`;
+  }, [runMatch?.[1], page]);
 
   return (
     <div className="app">
@@ -46,8 +64,14 @@ export function App() {
           pipevault <span className="muted">monitor</span>
         </a>
         <nav aria-label="Main">
-          <a href="#/" aria-current={!runMatch && !vaultMatch ? 'page' : undefined}>
+          <a href="#/" aria-current={page === 'runs' ? 'page' : undefined}>
             Pipeline runs
+          </a>
+          <a href="#/trigger-runs" aria-current={page === 'trigger-runs' ? 'page' : undefined}>
+            Trigger runs
+          </a>
+          <a href="#/triggers" aria-current={page === 'triggers' ? 'page' : undefined}>
+            Triggers
           </a>
           <a href="#/vaults" aria-current={vaultMatch ? 'page' : undefined}>
             Vaults
@@ -76,6 +100,10 @@ export function App() {
           <Vaults selected={vaultMatch[1] ? decodeURIComponent(vaultMatch[1]) : null} />
         ) : runMatch ? (
           <RunView factory={factory} runId={runMatch[1]} />
+        ) : triggerRunsMatch ? (
+          <TriggerRuns factory={factory} trigger={decodeURIComponent(triggerRunsMatch[1] ?? '')} />
+        ) : triggersMatch ? (
+          <Triggers factory={factory} />
         ) : (
           <RunsList factory={factory} />
         )}

@@ -1,15 +1,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, subscribe, timeWindow, type PipelineRun } from './api.js';
-import { formatDuration, formatTime, runLabel } from './format.js';
+import { formatDuration, formatTime, isTriggerType, RANGES, runLabel, triggerRunsHref } from './format.js';
 import { StatusBadge } from './StatusBadge.js';
 
-const RANGES: { label: string; ms: number | null }[] = [
-  { label: 'Last hour', ms: 3_600_000 },
-  { label: 'Last 24 hours', ms: 86_400_000 },
-  { label: 'Last 7 days', ms: 7 * 86_400_000 },
-  { label: 'Last 30 days', ms: 30 * 86_400_000 },
-  { label: 'All time', ms: null },
-];
 const STATUSES = ['Queued', 'InProgress', 'Succeeded', 'Failed', 'Canceling', 'Cancelled'];
 
 /** Runs of a factory: filters, rerun groups kept together, live through server-sent events. */
@@ -200,9 +193,18 @@ export function RunsList({ factory }: { factory: string }) {
                   )}
                 </td>
                 <td>
-                  {r.invokedBy.invokedByType === 'PipelineActivity'
-                    ? `${r.invokedBy.pipelineName} › ${r.invokedBy.name}`
-                    : r.invokedBy.name}
+                  {r.invokedBy.invokedByType === 'PipelineActivity' ? (
+                    `${r.invokedBy.pipelineName} › ${r.invokedBy.name}`
+                  ) : isTriggerType(r.invokedBy.invokedByType) ? (
+                    <a
+                      href={triggerRunsHref(r.invokedBy.name)}
+                      title={`${r.invokedBy.invokedByType}: its trigger runs`}
+                    >
+                      {r.invokedBy.name}
+                    </a>
+                  ) : (
+                    r.invokedBy.name
+                  )}
                 </td>
                 <td className="params">
                   {Object.entries(r.parameters)

@@ -24,6 +24,41 @@ export interface PipelineRun {
   annotations: unknown[];
 }
 
+/** ADF's TriggerRun: one ScheduleTrigger firing or one TumblingWindowTrigger window. */
+export interface TriggerRun {
+  triggerRunId: string;
+  triggerName: string;
+  triggerType: string;
+  triggerRunTimestamp: string;
+  /** `Succeeded`, `Failed` or `Inprogress` (ADF's spelling). */
+  status: string;
+  message: string;
+  /** TriggerTime and ScheduleTime; a window's WindowStartTime and WindowEndTime. */
+  properties: Record<string, string>;
+  /** pipeline name → the run ID of the pipeline run this trigger run started */
+  triggeredPipelines: Record<string, string>;
+  runDimension?: Record<string, string>;
+  dependencyStatus?: Record<string, unknown>;
+}
+
+export interface PipelineRef {
+  pipelineReference?: { referenceName?: string };
+}
+
+export interface TriggerResource {
+  name: string;
+  properties: {
+    type: string;
+    description?: string;
+    runtimeState?: string;
+    /** ScheduleTrigger (and event triggers): several pipelines */
+    pipelines?: PipelineRef[];
+    /** TumblingWindowTrigger: one pipeline */
+    pipeline?: PipelineRef;
+    typeProperties?: Record<string, unknown>;
+  };
+}
+
 export interface ActivityRun {
   pipelineName: string;
   pipelineRunId: string;
@@ -196,6 +231,23 @@ export const api = {
     ),
   cancel: (f: string, id: string) =>
     call<void>('POST', `${factoryPath(f)}/pipelineruns/${id}/cancel?${V}&isRecursive=true`),
+  triggers: (f: string) => call<{ value: TriggerResource[] }>('GET', `${factoryPath(f)}/triggers?${V}`),
+  startTrigger: (f: string, name: string) =>
+    call<void>('POST', `${factoryPath(f)}/triggers/${encodeURIComponent(name)}/start?${V}`),
+  stopTrigger: (f: string, name: string) =>
+    call<void>('POST', `${factoryPath(f)}/triggers/${encodeURIComponent(name)}/stop?${V}`),
+  queryTriggerRuns: (f: string, body: Record<string, unknown>) =>
+    call<{ value: TriggerRun[]; continuationToken?: string }>('POST', `${factoryPath(f)}/queryTriggerRuns?${V}`, body),
+  rerunTriggerRun: (f: string, trigger: string, id: string) =>
+    call<void>(
+      'POST',
+      `${factoryPath(f)}/triggers/${encodeURIComponent(trigger)}/triggerRuns/${encodeURIComponent(id)}/rerun?${V}`,
+    ),
+  cancelTriggerRun: (f: string, trigger: string, id: string) =>
+    call<void>(
+      'POST',
+      `${factoryPath(f)}/triggers/${encodeURIComponent(trigger)}/triggerRuns/${encodeURIComponent(id)}/cancel?${V}`,
+    ),
 };
 
 /** The whole time range ADF's query needs, wide enough for "everything". */

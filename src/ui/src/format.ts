@@ -38,3 +38,20 @@ export function runLabel(r: { runId: string; runGroupId: string; isLatest: boole
   if (r.runGroupId === r.runId) return r.isLatest ? 'Original' : 'Original';
   return r.isLatest ? 'Rerun (Latest)' : 'Rerun';
 }
+
+/** The time windows the run lists offer (ADF's queries need a window; "All time" starts at the epoch). */
+export const RANGES: { label: string; ms: number | null }[] = [
+  { label: 'Last hour', ms: 3_600_000 },
+  { label: 'Last 24 hours', ms: 86_400_000 },
+  { label: 'Last 7 days', ms: 7 * 86_400_000 },
+  { label: 'Last 30 days', ms: 30 * 86_400_000 },
+  { label: 'All time', ms: null },
+];
+
+/** A pipeline run's invokedByType that names a trigger (ScheduleTrigger, TumblingWindowTrigger, …). */
+export function isTriggerType(t: string | undefined): boolean {
+  return !!t && t.endsWith('Trigger');
+}
+
+/** The trigger runs view, filtered to one trigger. */
+export const triggerRunsHref = (trigger: string) => `#/trigger-runs?trigger=${encodeURIComponent(trigger)}`;
