@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, subscribe, timeWindow, type PipelineRun } from './api.js';
 import { formatDuration, formatTime, isTriggerType, RANGES, runLabel, triggerRunsHref } from './format.js';
+import { StatusFilter, TimeRangeFilter } from './Filters.js';
 import { StatusBadge } from './StatusBadge.js';
 
 const STATUSES = ['Queued', 'InProgress', 'Succeeded', 'Failed', 'Canceling', 'Cancelled'];
@@ -126,27 +127,8 @@ export function RunsList({ factory }: { factory: string }) {
             ))}
           </select>
         </label>
-        <label>
-          Status
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">Any status</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s === 'InProgress' ? 'In progress' : s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Time
-          <select value={range} onChange={(e) => setRange(Number(e.target.value))}>
-            {RANGES.map((r, i) => (
-              <option key={r.label} value={i}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <StatusFilter statuses={STATUSES} value={status} onChange={setStatus} />
+        <TimeRangeFilter value={range} onChange={setRange} />
         <label className="check">
           <input type="checkbox" checked={latestOnly} onChange={(e) => setLatestOnly(e.target.checked)} /> Latest of
           each rerun group

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, subscribe, timeWindow, type TriggerRun } from './api.js';
 import { formatTime, isTriggerType, RANGES } from './format.js';
+import { StatusFilter, TimeRangeFilter } from './Filters.js';
 import { StatusBadge } from './StatusBadge.js';
 
 /** TriggerRun's statuses as ADF spells them (no Cancelled: a cancelled trigger run ends Failed). */
@@ -151,27 +152,8 @@ export function TriggerRuns({ factory, trigger: initialTrigger }: { factory: str
             ))}
           </select>
         </label>
-        <label>
-          Status
-          <select value={status} onChange={(e) => setStatus(e.target.value)}>
-            <option value="">Any status</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s === 'Inprogress' ? 'In progress' : s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Time
-          <select value={range} onChange={(e) => setRange(Number(e.target.value))}>
-            {RANGES.map((r, i) => (
-              <option key={r.label} value={i}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <StatusFilter statuses={STATUSES} value={status} onChange={setStatus} />
+        <TimeRangeFilter value={range} onChange={setRange} />
       </form>
       {error && (
         <p role="alert" className="error-box">
