@@ -4,13 +4,18 @@ import type { PipelineRunRecord } from '../../storage/runs-records.js';
 import { requireAccess } from './auth.js';
 import type { ApiContext } from './context.js';
 import type { RunChange } from './service.js';
+import { triggerRunView } from './routes-triggers.js';
+import type { TriggerRunRecord } from './triggers/scheduler.js';
 import { pipelineRunView } from './wire.js';
 
 /**
  * Live run changes for the monitor, as server-sent events: `GET /pipevault/adf/events?factory=NAME`.
  * Changes are coalesced and sent at most every `FLUSH_MS`: an `pipelineRun` event per changed run (its ADF
  * shape) and one `activityRuns` event per run whose activity runs changed (`{runId, changed}`: the view
- * refetches what it shows), so a run with thousands of activity runs cannot flood a browser.
+ * refetches what it shows), so a run with thousands of activity runs cannot flood a browser. A trigger run
+ * created or changed (started, a pipeline run started, ended, rerun, cancelled) is a `triggerRun` event (its
+ * ADF shape, as queryTriggerRuns returns it), the latest state of each per flush — so a trigger run that fails
+ * before starting any pipeline run is seen too. Reading trigger runs is the same read access on the factory.
  */
 export const EVENTS_PATH = '/pipevault/adf/events';
 const FLUSH_MS = 200;
@@ -43,6 +48,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
 
     const runs = new Map<string, PipelineRunRecord>();
     const activity = new Map<string, number>();
+    const triggerRuns = new Map<string, TriggerRunRecord>();
     let timer: NodeJS.Timeout | null = null;
     const flush = () => {
       timer = null;
@@ -50,8 +56,10 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
       for (const r of runs.values()) out += `event: pipelineRun\ndata: ${JSON.stringify(pipelineRunView(r))}\n\n`;
       for (const [runId, changed] of activity)
         out += `event: activityRuns\ndata: ${JSON.stringify({ runId, changed })}\n\n`;
+      for (const r of triggerRuns.values()) out += `event: triggerRun\ndata: ${JSON.stringify(triggerRunView(r))}\n\n`;
       runs.clear();
       activity.clear();
+      triggerRuns.clear();
       if (out) res.write(out);
     };
     const unsubscribe = ctx.service.subscribe((c: RunChange) => {
@@ -59,6 +67,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
       if (c.pipelineRun) runs.set(c.pipelineRun.runId, { ...c.pipelineRun });
       if (c.activityRun)
         activity.set(c.activityRun.pipelineRunId, (activity.get(c.activityRun.pipelineRunId) ?? 0) + 1);
+      if (c.triggerRun) triggerRuns.set(c.triggerRun.triggerRunId, c.triggerRun);
       timer ??= setTimeout(flush, FLUSH_MS);
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);

@@ -61,6 +61,11 @@ export interface TriggerSchedulerOptions {
   startedBy(factory: string, trigger: string): Promise<Set<string>>;
   /** Where trigger runs are kept. */
   store: TriggerRunsStore;
+  /**
+   * Told of each change of a trigger run (created, a pipeline run started, ended, rerun, cancelled): a copy of
+   * the record as saved, once its save has settled (so a reader told of it finds it in the store).
+   */
+  onChange?(r: TriggerRunRecord): void;
 }
 
 /** A trigger run going on in this process: what cancelling it needs. */
@@ -261,12 +266,23 @@ export class TriggerScheduler {
   }
 
   private persist(record: TriggerRunRecord): void {
-    this.o.store.save({ ...record }).catch((e: Error) => {
-      this.o.logger.warn(
-        { factory: record.factory, trigger: record.triggerName, err: e.message },
-        'cannot save a trigger run',
-      );
-    });
+    // a deep copy: the live record's maps change while the save (and the listener after it) wait
+    const copy = structuredClone(record);
+    this.o.store
+      .save(copy)
+      .catch((e: Error) => {
+        this.o.logger.warn(
+          { factory: record.factory, trigger: record.triggerName, err: e.message },
+          'cannot save a trigger run',
+        );
+      })
+      .then(() => {
+        try {
+          this.o.onChange?.(copy);
+        } catch (e) {
+          this.o.logger.warn({ factory: record.factory, err: (e as Error).message }, 'trigger run listener failed');
+        }
+      });
   }
 
   /**
