@@ -7,8 +7,8 @@ import { API, factoryPath, startApi, type ApiHarness } from './helpers.js';
 /**
  * Trigger runs on the live feed (`GET /pipevault/adf/events`): a `triggerRun` event, in the shape
  * queryTriggerRuns returns, when a trigger run is created and when it changes (a pipeline run started, ended,
- * rerun) — also for one that fails before starting any pipeline run, which sends no pipeline run event. Only the
- * factory followed receives them.
+ * rerun) — also for one that fails before starting any pipeline run, which sends no pipeline run event — and a
+ * `trigger` event when a trigger is started or stopped. Only the factory followed receives them.
  */
 
 const h: ApiHarness = await startApi();
@@ -107,6 +107,10 @@ describe('trigger runs on the live feed', () => {
     await Promise.all([feed.ready, other.ready]);
 
     assert.equal((await h.call('POST', `${F}/triggers/win/start?${API}`)).status, 200);
+    await feed.until(
+      (e) => e.event === 'trigger' && e.data.name === 'win' && e.data.runtimeState === 'Started',
+      'win Started',
+    );
     const created = await feed.until(isTriggerRun('win', 'Inprogress'), 'win Inprogress');
     const ended = await feed.until(isTriggerRun('win', 'Succeeded'), 'win Succeeded');
     assert.equal(created.data.triggerRunId, ended.data.triggerRunId);
@@ -139,8 +143,12 @@ describe('trigger runs on the live feed', () => {
     assert.notEqual((again.data.triggeredPipelines as Record<string, string>).quick, runId);
 
     assert.equal((await h.call('POST', `${F}/triggers/win/stop?${API}`)).status, 200);
+    await feed.until(
+      (e) => e.event === 'trigger' && e.data.name === 'win' && e.data.runtimeState === 'Stopped',
+      'win Stopped',
+    );
     assert.deepEqual(
-      other.events.filter((e) => e.event === 'triggerRun'),
+      other.events.filter((e) => e.event === 'triggerRun' || e.event === 'trigger'),
       [],
       "another factory's feed carries none",
     );

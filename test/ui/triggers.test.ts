@@ -93,10 +93,16 @@ describe('triggers in a browser', { skip: missing }, () => {
     }
     // the first instant a few seconds ahead: instants already past when a trigger starts are not made up
     const first = new Date(Math.ceil((Date.now() + 8000) / 1000) * 1000);
+    // a pipeline its trigger cannot start: it needs a parameter the trigger does not pass
+    const needy = await h.call('PUT', `${F}/pipelines/needy?${API}`, {
+      body: { properties: { ...pipeline(0).properties, parameters: { needed: { type: 'String' } } } },
+    });
+    assert.equal(needy.status, 200, needy.text);
     for (const [name, body] of [
       ['every-minute', schedule(first.toISOString())],
       ['windows', windows('stamped', 2)],
       ['slow-windows', windows('slow', 1)],
+      ['needs-param', windows('needy', 1)],
     ] as const) {
       const put = await h.call('PUT', `${F}/triggers/${name}?${API}`, { body });
       assert.equal(put.status, 200, put.text);
@@ -163,6 +169,14 @@ describe('triggers in a browser', { skip: missing }, () => {
         ).length === 2,
     );
     await byTrigger('slow-windows').getByText('In progress').waitFor();
+    // a trigger run that fails before starting any pipeline run sends no pipeline run event: it appears from its
+    // own (trigger run) event, well within what any poll would take
+    const startNeedy = await h.call('POST', `${F}/triggers/needs-param/start?${API}`);
+    assert.equal(startNeedy.status, 200, startNeedy.text);
+    const refused = byTrigger('needs-param');
+    await refused.getByText('Failed').waitFor({ timeout: 3000 });
+    assert.match(await refused.innerText(), /needed/);
+    assert.match(await refused.innerText(), /TumblingWindowTrigger\s+✕\s+Failed[\s\S]*none/, 'no pipeline run');
     await page.screenshot({ path: join(ARTIFACTS, 'trigger-runs.png') });
     await noCanary(page, bodies, 'trigger runs');
 
@@ -233,6 +247,11 @@ describe('triggers in a browser', { skip: missing }, () => {
     }
     assert.ok(await page.getByRole('button', { name: 'Start every-minute' }).isEnabled());
     assert.equal((await h.call('GET', `${F}/triggers/every-minute?${API}`)).json.properties.runtimeState, 'Stopped');
+    // stopped elsewhere (the API, as the CLI or an SDK would): the page follows from the feed, before any poll
+    await row('needs-param').getByText('Started').waitFor();
+    const stopNeedy = await h.call('POST', `${F}/triggers/needs-param/stop?${API}`);
+    assert.equal(stopNeedy.status, 200, stopNeedy.text);
+    await row('needs-param').getByText('Stopped').waitFor({ timeout: 3000 });
     await page.screenshot({ path: join(ARTIFACTS, 'triggers-stopped.png') });
     await noCanary(page, bodies, 'after stopping');
     assert.deepEqual(errors, []);

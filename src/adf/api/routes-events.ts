@@ -15,7 +15,8 @@ import { pipelineRunView } from './wire.js';
  * refetches what it shows), so a run with thousands of activity runs cannot flood a browser. A trigger run
  * created or changed (started, a pipeline run started, ended, rerun, cancelled) is a `triggerRun` event (its
  * ADF shape, as queryTriggerRuns returns it), the latest state of each per flush — so a trigger run that fails
- * before starting any pipeline run is seen too. Reading trigger runs is the same read access on the factory.
+ * before starting any pipeline run is seen too. A trigger started or stopped is a `trigger` event
+ * (`{name, runtimeState}`). Reading trigger runs and triggers is the same read access on the factory.
  */
 export const EVENTS_PATH = '/pipevault/adf/events';
 const FLUSH_MS = 200;
@@ -49,6 +50,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
     const runs = new Map<string, PipelineRunRecord>();
     const activity = new Map<string, number>();
     const triggerRuns = new Map<string, TriggerRunRecord>();
+    const triggers = new Map<string, string>();
     let timer: NodeJS.Timeout | null = null;
     const flush = () => {
       timer = null;
@@ -57,9 +59,12 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
       for (const [runId, changed] of activity)
         out += `event: activityRuns\ndata: ${JSON.stringify({ runId, changed })}\n\n`;
       for (const r of triggerRuns.values()) out += `event: triggerRun\ndata: ${JSON.stringify(triggerRunView(r))}\n\n`;
+      for (const [name, runtimeState] of triggers)
+        out += `event: trigger\ndata: ${JSON.stringify({ name, runtimeState })}\n\n`;
       runs.clear();
       activity.clear();
       triggerRuns.clear();
+      triggers.clear();
       if (out) res.write(out);
     };
     const unsubscribe = ctx.service.subscribe((c: RunChange) => {
@@ -68,6 +73,7 @@ export function registerEventRoutes(app: FastifyInstance, ctx: ApiContext): void
       if (c.activityRun)
         activity.set(c.activityRun.pipelineRunId, (activity.get(c.activityRun.pipelineRunId) ?? 0) + 1);
       if (c.triggerRun) triggerRuns.set(c.triggerRun.triggerRunId, c.triggerRun);
+      if (c.trigger) triggers.set(c.trigger.name, c.trigger.runtimeState);
       timer ??= setTimeout(flush, FLUSH_MS);
     });
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);

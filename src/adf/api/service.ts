@@ -48,6 +48,8 @@ export interface RunChange {
   activityRun?: ActivityRunRecord;
   /** A trigger run created or changed (started, a pipeline run started, ended, rerun, cancelled), masked. */
   triggerRun?: TriggerRunRecord;
+  /** A trigger started or stopped (its runtimeState). */
+  trigger?: { name: string; runtimeState: TriggerRuntimeState };
 }
 
 export interface AdfServiceOptions {
@@ -307,6 +309,7 @@ export class AdfService {
     }
     const stored = await this.setRuntimeState(t, 'Started');
     this.scheduler.arm(t.factory, asTrigger(stored));
+    this.emit({ factory: t.factory, trigger: { name: t.name, runtimeState: 'Started' } });
   }
 
   /** ADF's triggers/{name}/stop. */
@@ -314,6 +317,7 @@ export class AdfService {
     const t = await this.getResource(factory, 'triggers', name);
     this.scheduler.disarm(t.factory, t.name);
     await this.setRuntimeState(t, 'Stopped');
+    this.emit({ factory: t.factory, trigger: { name: t.name, runtimeState: 'Stopped' } });
   }
 
   private async setRuntimeState(t: FactoryResourceRecord, state: TriggerRuntimeState) {

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, subscribe, timeWindow, type TriggerRun } from './api.js';
-import { formatTime, isTriggerType, RANGES } from './format.js';
+import { formatTime, RANGES } from './format.js';
 import { StatusFilter, TimeRangeFilter } from './Filters.js';
 import { StatusBadge } from './StatusBadge.js';
 
@@ -10,17 +10,33 @@ const STATUSES = ['Inprogress', 'Succeeded', 'Failed'];
 const badgeStatus = (s: string) => (s === 'Inprogress' ? 'InProgress' : s);
 /** Time-valued properties (TriggerTime, ScheduleTime, WindowStartTime, WindowEndTime) are shown as times. */
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d/;
-/** A trigger run ends without a pipeline run event when none could start; look again this often meanwhile. */
-const POLL_MS = 10_000;
-/** Pipeline run events of one firing arrive together: one refetch for them all. */
-const DEBOUNCE_MS = 300;
 
 const newestFirst = (a: TriggerRun, b: TriggerRun) => b.triggerRunTimestamp.localeCompare(a.triggerRunTimestamp);
 
+interface Shown {
+  trigger: string;
+  status: string;
+}
+
+/**
+ * `list` with `r` (a trigger run as the feed sent it) in its place: added or replaced if it matches the filters
+ * shown, gone if it no longer does. The time range always holds: the feed sends a trigger run as it changes,
+ * so it was last updated now.
+ */
+function merge(list: TriggerRun[], r: TriggerRun, f: Shown): TriggerRun[] {
+  const rest = list.filter((x) => x.triggerRunId !== r.triggerRunId);
+  const matches =
+    (!f.trigger || r.triggerName.toLowerCase() === f.trigger.toLowerCase()) && (!f.status || r.status === f.status);
+  if (!matches) return rest.length === list.length ? list : rest;
+  return [...rest, r].sort(newestFirst);
+}
+
 /**
  * A factory's trigger runs (ADF Studio's Monitor › Trigger runs): one per ScheduleTrigger firing, one per
- * TumblingWindowTrigger window, with the pipeline runs each started. Live: a pipeline run started or ended by a
- * trigger (the runs feed) refetches the newest page, merged into what is shown; a slow poll catches the rest.
+ * TumblingWindowTrigger window, with the pipeline runs each started. Live, without polling: the runs feed sends
+ * each trigger run as it is created and each time it changes (a pipeline run started, ended, rerun, cancelled —
+ * also one that fails before any pipeline run starts), merged into the rows shown; when the feed (re)connects,
+ * the newest page is fetched once, for what was sent while it was down.
  */
 export function TriggerRuns({ factory, trigger: initialTrigger }: { factory: string; trigger: string }) {
   const [triggers, setTriggers] = useState<string[]>([]);
@@ -35,6 +51,27 @@ export function TriggerRuns({ factory, trigger: initialTrigger }: { factory: str
   const [live, setLive] = useState(false);
   const [loading, setLoading] = useState(true);
   useEffect(() => setTrigger(initialTrigger), [initialTrigger]);
+  const shown = useRef<Shown>({ trigger, status });
+  shown.current = { trigger, status };
+
+  // The feed's trigger runs, kept while a query that started before they arrived is in flight: its answer (a
+  // snapshot taken earlier) must not undo them. For a given trigger run the feed's last event is its latest state.
+  const seq = useRef(0);
+  const fromFeed = useRef(new Map<string, { run: TriggerRun; seq: number }>());
+  const inFlight = useRef<number[]>([]);
+  const track = useCallback(() => {
+    const since = seq.current;
+    inFlight.current.push(since);
+    return (list: TriggerRun[]): TriggerRun[] => {
+      const i = inFlight.current.indexOf(since);
+      if (i >= 0) inFlight.current.splice(i, 1);
+      let out = list;
+      for (const e of fromFeed.current.values()) if (e.seq > since) out = merge(out, e.run, shown.current);
+      const oldest = Math.min(...inFlight.current); // Infinity when none is in flight
+      for (const [id, e] of fromFeed.current) if (e.seq <= oldest) fromFeed.current.delete(id);
+      return out;
+    };
+  }, []);
 
   const query = useCallback(
     (continuationToken?: string) => {
@@ -61,59 +98,62 @@ export function TriggerRuns({ factory, trigger: initialTrigger }: { factory: str
   useEffect(() => {
     let gone = false;
     setLoading(true);
+    const done = track();
     query()
       .then((r) => {
+        const value = done(r.value);
         if (gone) return;
-        setRuns(r.value);
+        setRuns(value);
         setToken(r.continuationToken);
         setError(null);
       })
-      .catch((e: Error) => !gone && setError(e.message))
+      .catch((e: Error) => {
+        done([]);
+        if (!gone) setError(e.message);
+      })
       .finally(() => !gone && setLoading(false));
     return () => {
       gone = true;
     };
-  }, [query]);
+  }, [query, track]);
 
   // the newest page again, merged into the rows shown (pages loaded with "Load more" stay) unless it is all
   const queryRef = useRef(query);
   queryRef.current = query;
   const refresh = useCallback(() => {
     const q = queryRef.current;
+    const done = track();
     void q()
       .then((r) => {
+        const value = done(r.value);
         if (q !== queryRef.current) return; // the filters changed meanwhile
         setRuns((cur) => {
           // one page holds them all: exactly what matches now (a run that left the filter goes)
-          if (!r.continuationToken) return r.value;
-          const fresh = new Map(r.value.map((x) => [x.triggerRunId, x]));
+          if (!r.continuationToken) return value;
+          const fresh = new Map(value.map((x) => [x.triggerRunId, x]));
           const kept = cur.map((x) => fresh.get(x.triggerRunId) ?? x);
           const known = new Set(cur.map((x) => x.triggerRunId));
-          return [...r.value.filter((x) => !known.has(x.triggerRunId)), ...kept].sort(newestFirst);
+          return [...value.filter((x) => !known.has(x.triggerRunId)), ...kept].sort(newestFirst);
         });
       })
-      .catch(() => undefined);
-  }, []);
+      .catch(() => void done([]));
+  }, [track]);
 
   useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | null = null;
     const unsubscribe = subscribe(
       factory,
       (e) => {
-        if (e.type !== 'pipelineRun' || !isTriggerType(e.run.invokedBy.invokedByType)) return;
-        timer ??= setTimeout(() => {
-          timer = null;
-          refresh();
-        }, DEBOUNCE_MS);
+        if (e.type !== 'triggerRun') return;
+        if (inFlight.current.length) fromFeed.current.set(e.run.triggerRunId, { run: e.run, seq: ++seq.current });
+        setRuns((cur) => merge(cur, e.run, shown.current));
       },
-      setLive,
+      (on) => {
+        setLive(on);
+        // connected (again): what the feed sent while it was down, or before it connected, was missed
+        if (on) refresh();
+      },
     );
-    const poll = setInterval(() => !document.hidden && refresh(), POLL_MS);
-    return () => {
-      unsubscribe();
-      clearInterval(poll);
-      if (timer) clearTimeout(timer);
-    };
+    return unsubscribe;
   }, [factory, refresh]);
 
   const act = async (what: string, fn: () => Promise<void>) => {
@@ -275,12 +315,17 @@ export function TriggerRuns({ factory, trigger: initialTrigger }: { factory: str
       {token && (
         <button
           type="button"
-          onClick={() =>
-            void query(token).then((r) => {
-              setRuns((cur) => [...cur, ...r.value.filter((x) => !cur.some((c) => c.triggerRunId === x.triggerRunId))]);
-              setToken(r.continuationToken);
-            })
-          }
+          onClick={() => {
+            const done = track();
+            void query(token).then(
+              (r) => {
+                const value = done(r.value);
+                setRuns((cur) => [...cur, ...value.filter((x) => !cur.some((c) => c.triggerRunId === x.triggerRunId))]);
+                setToken(r.continuationToken);
+              },
+              () => void done([]),
+            );
+          }}
         >
           Load more trigger runs
         </button>

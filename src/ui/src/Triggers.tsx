@@ -1,8 +1,11 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api, type TriggerResource } from './api.js';
+import { api, subscribe, type TriggerResource } from './api.js';
 import { formatTime, triggerRunsHref } from './format.js';
 
-/** Another client may start or stop a trigger (the CLI, an SDK): look again this often. */
+/**
+ * Another client (the CLI, an SDK) may add, change or delete a trigger: look again this often. A trigger started
+ * or stopped anywhere arrives at once on the runs feed (a `trigger` event).
+ */
 const POLL_MS = 10_000;
 
 /** The pipelines a trigger runs: `pipelines` (ScheduleTrigger, event triggers) or `pipeline` (TumblingWindow). */
@@ -62,8 +65,21 @@ export function Triggers({ factory }: { factory: string }) {
       setLoading(false);
     });
     const poll = setInterval(() => !document.hidden && void load().catch(() => undefined), POLL_MS);
-    return () => clearInterval(poll);
-  }, [load]);
+    const unsubscribe = subscribe(factory, (e) => {
+      if (e.type !== 'trigger') return;
+      setTriggers((cur) =>
+        cur.map((t) =>
+          t.name.toLowerCase() === e.name.toLowerCase()
+            ? { ...t, properties: { ...t.properties, runtimeState: e.runtimeState } }
+            : t,
+        ),
+      );
+    });
+    return () => {
+      clearInterval(poll);
+      unsubscribe();
+    };
+  }, [factory, load]);
 
   const toggle = async (t: TriggerResource, start: boolean) => {
     setBusy(t.name);

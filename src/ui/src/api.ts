@@ -259,7 +259,12 @@ export function timeWindow(sinceMs: number | null): { lastUpdatedAfter: string; 
 }
 
 export type LiveEvent =
-  { type: 'pipelineRun'; run: PipelineRun } | { type: 'activityRuns'; runId: string; changed: number };
+  | { type: 'pipelineRun'; run: PipelineRun }
+  | { type: 'activityRuns'; runId: string; changed: number }
+  /** A trigger run created or changed (started, a pipeline run started, ended, rerun, cancelled). */
+  | { type: 'triggerRun'; run: TriggerRun }
+  /** A trigger started or stopped. */
+  | { type: 'trigger'; name: string; runtimeState: string };
 
 /**
  * Server-sent events over fetch (EventSource cannot send headers): reconnects after a drop.
@@ -303,6 +308,9 @@ export function subscribe(
             if (event === 'pipelineRun') onEvent({ type: 'pipelineRun', run: payload as unknown as PipelineRun });
             else if (event === 'activityRuns')
               onEvent({ type: 'activityRuns', runId: String(payload.runId), changed: Number(payload.changed) });
+            else if (event === 'triggerRun') onEvent({ type: 'triggerRun', run: payload as unknown as TriggerRun });
+            else if (event === 'trigger')
+              onEvent({ type: 'trigger', name: String(payload.name), runtimeState: String(payload.runtimeState) });
           }
         }
       } catch {
