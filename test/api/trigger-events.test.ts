@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import type { ClientRequest } from 'node:http';
 import { request } from 'node:https';
 import { after, describe, test } from 'node:test';
@@ -173,6 +174,48 @@ describe('trigger runs on the live feed', () => {
     assert.deepEqual(failed.data.triggeredPipelines, {});
     assert.equal(feed.events.filter((e) => e.event === 'pipelineRun').length, 0);
     assert.equal((await h.call('POST', `${F}/triggers/orphan/stop?${API}`)).status, 200);
+    feed.close();
+  });
+
+  test("a secret quoted in a trigger run's message is masked, on the feed and in queryTriggerRuns", async () => {
+    const canary = `canary-${randomBytes(8).toString('hex')}`;
+    // a run given the canary as a SecureString: the factory's runs now mask it wherever it shows up
+    await put(`${F}/pipelines/secretive`, {
+      properties: {
+        parameters: { apiKey: { type: 'SecureString' } },
+        activities: [{ name: 'W', type: 'Wait', typeProperties: { waitTimeInSeconds: 0 } }],
+      },
+    });
+    const run = await h.call('POST', `${F}/pipelines/secretive/createRun?${API}`, { body: { apiKey: canary } });
+    assert.equal(run.status, 200, run.text);
+    await h.waitRun('default', run.json.runId);
+    // a trigger passing it where an Int is declared: createRun refuses it, quoting the value
+    await put(`${F}/pipelines/typed`, {
+      properties: {
+        parameters: { n: { type: 'Int' } },
+        activities: [{ name: 'W', type: 'Wait', typeProperties: { waitTimeInSeconds: 0 } }],
+      },
+    });
+    const trigger = oneWindow('typed');
+    (trigger.properties.pipeline as Record<string, unknown>).parameters = { n: canary };
+    await put(`${F}/triggers/leaky`, trigger);
+    const feed = follow('default');
+    await feed.ready;
+    assert.equal((await h.call('POST', `${F}/triggers/leaky/start?${API}`)).status, 200);
+    const failed = await feed.until(isTriggerRun('leaky', 'Failed'), 'leaky Failed');
+    assert.match(String(failed.data.message), /typed.*\*{10}/);
+    assert.ok(!JSON.stringify(feed.events).includes(canary), 'the canary is on the feed');
+    const q = await h.call('POST', `${F}/queryTriggerRuns?${API}`, {
+      body: {
+        lastUpdatedAfter: new Date(Date.now() - 3600_000).toISOString(),
+        lastUpdatedBefore: new Date(Date.now() + 3600_000).toISOString(),
+        filters: [{ operand: 'TriggerName', operator: 'Equals', values: ['leaky'] }],
+      },
+    });
+    assert.equal(q.status, 200);
+    assert.ok(!q.text.includes(canary), `the canary is in a stored trigger run: ${q.text}`);
+    assert.deepEqual(q.json.value, [failed.data]);
+    assert.equal((await h.call('POST', `${F}/triggers/leaky/stop?${API}`)).status, 200);
     feed.close();
   });
 });

@@ -8,7 +8,7 @@ import {
 import type { Clock } from '../../common/clock.js';
 import type { IdGenerator } from '../../common/ids.js';
 import type { Logger } from '../../common/logger.js';
-import { processSecrets, type SecretRegistry } from '../../common/masking.js';
+import { processSecrets } from '../../common/masking.js';
 import type { IdentityService } from '../../identity/service.js';
 import { RESOURCE_GROUP, type PrincipalRecord } from '../../identity/types.js';
 import type { Barrier } from '../../storage/barrier.js';
@@ -100,7 +100,10 @@ export class AdfService {
       ids: o.ids,
       logger: o.logger,
       store: this.triggerRunsStore,
-      onChange: (r) => this.emitTriggerRun(r),
+      // masked before it is saved and sent, as the engine masks a run's record: every factory's registry is a
+      // child of the process's, sharing its secrets
+      maskRecord: (r) => (processSecrets.size ? processSecrets.maskJson(r) : r),
+      onChange: (r) => this.emit({ factory: r.factory, triggerRun: r }),
       cancelRun: (factory, runId) => this.cancelRun(factory, runId, true),
       startRun: (r) =>
         this.createRun(r.factory, r.pipelineName, {
@@ -154,22 +157,6 @@ export class AdfService {
         this.o.logger.warn({ err: (e as Error).message }, 'run change listener failed');
       }
     }
-  }
-
-  /**
-   * A trigger run's change on the feed, masked as the factory's run records are (its registry, once its runtime
-   * exists; the process's otherwise). A trigger run holds no parameter values, but its message quotes errors.
-   * Events of one factory wait for the same runtime, so they stay in the order they were made.
-   */
-  private emitTriggerRun(r: TriggerRunRecord): void {
-    const send = (secrets: SecretRegistry) =>
-      this.emit({ factory: r.factory, triggerRun: secrets.size ? secrets.maskJson(r) : r });
-    const rt = this.runtimes.get(r.factory.toLowerCase());
-    if (!rt) return send(processSecrets);
-    rt.then(
-      (x) => send(x.secrets),
-      () => send(processSecrets),
-    );
   }
 
   // ---- factories --------------------------------------------------------------------------------------

@@ -66,6 +66,11 @@ export interface TriggerSchedulerOptions {
    * the record as saved, once its save has settled (so a reader told of it finds it in the store).
    */
   onChange?(r: TriggerRunRecord): void;
+  /**
+   * Masks what is saved and reported (a message may quote an error that quotes a secret value); the live
+   * record keeps what it has, as a pipeline run's does.
+   */
+  maskRecord?(r: TriggerRunRecord): TriggerRunRecord;
 }
 
 /** A trigger run going on in this process: what cancelling it needs. */
@@ -267,7 +272,8 @@ export class TriggerScheduler {
 
   private persist(record: TriggerRunRecord): void {
     // a deep copy: the live record's maps change while the save (and the listener after it) wait
-    const copy = structuredClone(record);
+    const clone = structuredClone(record);
+    const copy = this.o.maskRecord ? this.o.maskRecord(clone) : clone;
     this.o.store
       .save(copy)
       .catch((e: Error) => {
