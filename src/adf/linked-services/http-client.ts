@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
+import { urlToHttpOptions } from 'node:url';
 import {
   outboundHostNotAllowed,
   outboundRequestFailed,
@@ -69,6 +70,9 @@ export interface RunHttpResponse {
   via: Route['kind'];
 }
 
+/** How many vault URLs' routes are remembered (a ForEach reads the same few URLs thousands of times). */
+const ROUTE_CACHE_SIZE = 1024;
+
 /** Where a URL goes: the target URL to connect to, plus the Host / TLS server name to present. */
 export interface Route {
   kind: 'vault' | 'mapped' | 'loopback' | 'egress';
@@ -102,6 +106,12 @@ export class RunHttpClient implements OutboundHttp {
   private readonly maxBytes: number;
   private readonly knownVaults = new Set<string>();
   private readonly trusted: SecureContext;
+  /**
+   * Routes of vault URLs already decided, by URL text, with the target's request options. Only vault routes are
+   * kept: they depend on nothing that changes (the server's address, and a vault once found is remembered in
+   * `knownVaults` anyway); mapped and egress routes follow `network()`, which a reload may change.
+   */
+  private readonly vaultRoutes = new Map<string, { route: Route; target: ReturnType<typeof urlToHttpOptions> }>();
 
   constructor(private readonly o: RunHttpClientOptions) {
     const maxSockets = o.maxSockets ?? 256;
@@ -157,8 +167,21 @@ export class RunHttpClient implements OutboundHttp {
     throw outboundHostNotAllowed(host);
   }
 
+  /** `route` for a request, from `vaultRoutes` when the URL was routed before, with the target's request options. */
+  private async routed(url: string): Promise<{ route: Route; target: ReturnType<typeof urlToHttpOptions> }> {
+    const hit = this.vaultRoutes.get(url);
+    if (hit) return hit;
+    const route = await this.route(url);
+    const entry = { route, target: urlToHttpOptions(route.target) };
+    if (route.kind === 'vault') {
+      if (this.vaultRoutes.size >= ROUTE_CACHE_SIZE) this.vaultRoutes.clear();
+      this.vaultRoutes.set(url, entry);
+    }
+    return entry;
+  }
+
   async request(req: RunHttpRequest): Promise<RunHttpResponse> {
-    const route = await this.route(req.url);
+    const { route, target: targetOptions } = await this.routed(req.url);
     req.signal?.throwIfAborted();
     const { target } = route;
     const isHttps = target.protocol === 'https:';
@@ -195,6 +218,7 @@ export class RunHttpClient implements OutboundHttp {
         fn();
       };
       const options = {
+        ...targetOptions,
         method: req.method.toUpperCase(),
         headers,
         agent,
@@ -231,7 +255,8 @@ export class RunHttpClient implements OutboundHttp {
           ),
         );
       };
-      const client = isHttps ? httpsRequest(target, options, onResponse) : httpRequest(target, options, onResponse);
+      // the target as options (parsed once per route), not as a URL node would take apart on every call
+      const client = isHttps ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
       const timer = setTimeout(() => {
         client.destroy();
         finish(() => reject(outboundTimedOut(req.url, timeoutMs)));
@@ -291,14 +316,22 @@ function lowerKeys(hosts: Record<string, string>): Map<string, string> {
 
 function rawHeaders(raw: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  const seen = new Map<string, string>();
+  // lower-case name → the name as first written; a response has a dozen headers, so a list beats a Map
+  const seen: string[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
-    const key = seen.get(name.toLowerCase());
+    const lower = name.toLowerCase();
+    let key: string | undefined;
+    for (let j = 0; j < seen.length; j += 2) {
+      if (seen[j] === lower) {
+        key = seen[j + 1];
+        break;
+      }
+    }
     if (key !== undefined) out[key] = `${out[key]}, ${value}`;
     else {
-      seen.set(name.toLowerCase(), name);
+      seen.push(lower, name);
       out[name] = value;
     }
   }

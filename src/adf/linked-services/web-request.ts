@@ -221,15 +221,28 @@ export function adfBookkeeping(durationMs: number): Record<string, unknown> {
  * (an empty body gives `Response: ""`), then `ADFWebActivityResponseHeaders` and the bookkeeping fields.
  */
 export function webOutput(res: RunHttpResponse, durationMs: number): Record<string, unknown> {
-  const text = Buffer.from(res.body).toString('utf8');
-  let fields: Record<string, unknown> = { Response: text };
+  const text = utf8(res.body);
+  let out: Record<string, unknown> | undefined;
   if (text.trim()) {
     try {
       const json: unknown = JSON.parse(text);
-      if (isObject(json)) fields = json;
+      // the parsed object is ours alone: the fields below are set on it, in the order (and with the overriding)
+      // that `{...json, ADFWebActivityResponseHeaders, ...bookkeeping}` gives, without copying every field
+      if (isObject(json)) out = json;
     } catch {
       // not JSON: stays in Response as text
     }
   }
-  return { ...fields, ADFWebActivityResponseHeaders: res.headers, ...adfBookkeeping(durationMs) };
+  out ??= { Response: text };
+  out.ADFWebActivityResponseHeaders = res.headers;
+  const bookkeeping = adfBookkeeping(durationMs);
+  for (const k in bookkeeping) out[k] = bookkeeping[k];
+  return out;
+}
+
+/** A body as text, without copying it first when it is a Buffer already (the client's answers are). */
+function utf8(body: Uint8Array): string {
+  return Buffer.isBuffer(body)
+    ? body.toString('utf8')
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
 }
