@@ -1,7 +1,7 @@
 import type { Node, Template, TemplatePart } from './ast.js';
 import { syntaxError } from './errors.js';
 import { numberFromText } from './json.js';
-import { findFunction } from './functions/index.js';
+import { findFunction, type FunctionDef } from './functions/index.js';
 
 /** Deeper nesting than this is refused rather than risking the JS stack (no real pipeline comes close). */
 const MAX_DEPTH = 200;
@@ -75,12 +75,67 @@ function parseInterpolation(text: string): Template {
   return { kind: 'interpolation', text, parts };
 }
 
+/*
+ * Name interning (performance). Every property name and function name used to be sliced out of the text per
+ * parse: a fresh string that V8 then hashed again for each lookup (`findFunction`'s Map, the evaluator's
+ * hasOwnProperty, PipelineView's name switch). The scanners below hash the name's characters as they read them
+ * and look the hash up in small direct-mapped tables; a hit (checked character by character, so a collision can
+ * only cost a miss, never a wrong name) returns the string or function seen before, which V8 already holds
+ * hashed and internalized. A miss slices as before and remembers the result, overwriting the slot. Bounded:
+ * INTERN_SIZE entries per table, names longer than MAX_INTERNED are never stored, and stored names are copies
+ * (not slices that would keep a whole template alive).
+ */
+const INTERN_SIZE = 4096;
+const MAX_INTERNED = 64;
+const nameTable: Array<string | undefined> = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
+const fnTableText: Array<string | undefined> = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
+const fnTableDef: Array<FunctionDef | undefined> = new Array<FunctionDef | undefined>(INTERN_SIZE).fill(undefined);
+
+function sameText(cand: string, s: string, start: number, end: number): boolean {
+  return cand.length === end - start && s.startsWith(cand, start);
+}
+
+/** A flat copy of a short name (a plain slice would be a view keeping the whole template text alive). */
+function ownCopy(name: string): string {
+  return name.length < 13 ? name : (' ' + name).slice(1);
+}
+
+/** `s.slice(start, end)`, returning the same string object as an earlier call for the same text when it can. */
+function internName(s: string, start: number, end: number, h: number): string {
+  if (end - start > MAX_INTERNED) return s.slice(start, end);
+  const slot = (h ^ (h >>> 12)) & (INTERN_SIZE - 1);
+  const cand = nameTable[slot];
+  if (cand !== undefined && sameText(cand, s, start, end)) return cand;
+  const name = ownCopy(s.slice(start, end));
+  nameTable[slot] = name;
+  return name;
+}
+
+/** The function named by `s[start, end)` (as written; case-insensitive like findFunction), or undefined. */
+function lookupFunction(s: string, start: number, end: number, h: number): FunctionDef | undefined {
+  const slot = (h ^ (h >>> 12)) & (INTERN_SIZE - 1);
+  const cand = fnTableText[slot];
+  if (cand !== undefined && sameText(cand, s, start, end)) return fnTableDef[slot];
+  const name = s.slice(start, end);
+  const fn = findFunction(name);
+  if (fn !== undefined && end - start <= MAX_INTERNED) {
+    fnTableText[slot] = ownCopy(name);
+    fnTableDef[slot] = fn;
+  }
+  return fn;
+}
+
 function isIdentStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 }
 
+/** 1 for [A-Za-z0-9_], by character code below 128 (one load instead of a chain of range tests). */
+const NAME_CHARS = new Uint8Array(128);
+for (let c = 0; c < 128; c++)
+  NAME_CHARS[c] = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 ? 1 : 0;
+
 function isNameChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+  return c < 128 && NAME_CHARS[c] === 1;
 }
 
 function isDigit(c: number): boolean {
@@ -98,8 +153,12 @@ class Parser {
     let i = this.i;
     for (;;) {
       const c = s.charCodeAt(i);
-      // space, tab, CR, LF, and the other whitespace JSON strings may carry
-      if (c === 32 || c === 10 || c === 13 || c === 9 || c === 12 || c === 11 || c === 160 || c === 0xfeff) i++;
+      // space, tab, CR, LF, and the other whitespace JSON strings may carry; the common case (a token character,
+      // above space) is decided by the first test.
+      if (c > 32) {
+        if (c === 160 || c === 0xfeff) i++;
+        else break;
+      } else if (c === 32 || c === 10 || c === 13 || c === 9 || c === 12 || c === 11) i++;
       else break;
     }
     this.i = i;
@@ -133,11 +192,19 @@ class Parser {
         const start = this.i;
         // Names are [A-Za-z0-9_]; a '-' inside a name is accepted too (real factories name global parameters
         // `GP-Int`), which is unambiguous because the language has no minus operator.
-        while (isNameChar(s.charCodeAt(this.i)) || (this.i > start && s.charCodeAt(this.i) === 45)) this.i++;
-        if (this.i === start) {
+        let j = start;
+        let h = 0;
+        for (;;) {
+          const d = s.charCodeAt(j);
+          if (!(isNameChar(d) || (j > start && d === 45))) break;
+          h = (Math.imul(h, 31) + d) | 0;
+          j++;
+        }
+        this.i = j;
+        if (j === start) {
           this.unexpected("after '.' (a property name is letters, digits and '_'; write ['name'] for other names)");
         }
-        node = { type: 'member', object: node, name: s.slice(start, this.i), nullSafe, pos };
+        node = { type: 'member', object: node, name: internName(s, start, j, h), nullSafe, pos };
         continue;
       }
       if (c === 91 /* [ */) {
@@ -165,12 +232,22 @@ class Parser {
     if (isDigit(c) || c === 45 /* - */ || c === 46 /* . */) return { type: 'literal', value: this.number(), pos };
     if (isIdentStart(c)) {
       let i = pos + 1;
-      while (isNameChar(s.charCodeAt(i))) i++;
-      const name = s.slice(pos, i);
+      let h = c;
+      for (;;) {
+        const d = s.charCodeAt(i);
+        if (!isNameChar(d)) break;
+        h = (Math.imul(h, 31) + d) | 0;
+        i++;
+      }
       this.i = i;
       this.ws();
-      if (s.charCodeAt(this.i) === 40 /* ( */) return this.call(name, pos, depth);
+      if (s.charCodeAt(this.i) === 40 /* ( */) {
+        const fn = lookupFunction(s, pos, i, h);
+        if (!fn) throw syntaxError(s, pos, `'${s.slice(pos, i)}' is not a known function`);
+        return this.call(fn, pos, depth);
+      }
       this.i = i;
+      const name = s.slice(pos, i);
       const lower = name.toLowerCase();
       if (lower === 'true') return { type: 'literal', value: true, pos };
       if (lower === 'false') return { type: 'literal', value: false, pos };
@@ -188,9 +265,7 @@ class Parser {
     this.unexpected('where a value (function call, string or number) was expected');
   }
 
-  call(name: string, pos: number, depth: number): Node {
-    const fn = findFunction(name);
-    if (!fn) throw syntaxError(this.s, pos, `'${name}' is not a known function`);
+  call(fn: FunctionDef, pos: number, depth: number): Node {
     this.i++; // (
     this.ws();
     const args: Node[] = [];
