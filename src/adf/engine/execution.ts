@@ -643,14 +643,14 @@ export class RunExecution {
 
   /** Races an asynchronous activity against its policy timeout and the run's cancellation. */
   private guard(p: Promise<ActivityResult>, a: Activity, ctx: ActivityCtx, timeoutMs: number): Promise<ActivityResult> {
-    const timerCtl = new AbortController();
     const timers = this.services.timers;
     return new Promise<ActivityResult>((resolve, reject) => {
       let settled = false;
+      let stopTimer: (() => void) | undefined;
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
-        timerCtl.abort(SETTLED);
+        stopTimer?.();
         this.signal.removeEventListener('abort', onCancel);
         fn();
       };
@@ -660,14 +660,17 @@ export class RunExecution {
       };
       if (this.signal.aborted) return onCancel();
       this.signal.addEventListener('abort', onCancel, { once: true });
-      timers.sleep(timeoutMs, timerCtl.signal).then(
-        () => {
-          const err = activityTimedOut(a.name, formatTimeSpan(timeoutMs));
-          ctx.abort(err);
-          finish(() => reject(err));
-        },
-        () => undefined,
-      );
+      const onTimeout = () => {
+        const err = activityTimedOut(a.name, formatTimeSpan(timeoutMs));
+        ctx.abort(err);
+        finish(() => reject(err));
+      };
+      if (timers.schedule) stopTimer = timers.schedule(timeoutMs, onTimeout);
+      else {
+        const timerCtl = new AbortController();
+        timers.sleep(timeoutMs, timerCtl.signal).then(onTimeout, () => undefined);
+        stopTimer = () => timerCtl.abort(SETTLED);
+      }
       p.then(
         (v) => finish(() => resolve(v)),
         (e) => finish(() => reject(e)),
