@@ -63,6 +63,33 @@ describe('parser name interning (performance path)', () => {
   });
 });
 
+describe('parser reads never past the end of the text (performance path)', () => {
+  it('parses constructs that end exactly at the end of the text, and reports early ends at the same position', () => {
+    table([
+      ['@pipeline().parameters.name', '"Sophie"'],
+      ['@pipeline().globalParameters.GP-Int', '7'],
+      ["@'it''s'", '"it\'s"'],
+      ['@42', '42'],
+      ['@-1.5', '-1.5'],
+      ['@true', 'true'],
+      ['@pipeline()?.parameters?.name', '"Sophie"'],
+      ["@variables('items')[1]", '"b"'],
+      ['x @{pipeline().RunId}', '"x run-1"'],
+    ]);
+    const cases: Array<[string, RegExp, number]> = [
+      ['@pipeline().parameters.', /ends too early \(after '\.'/, 23],
+      ["@concat('a'", /ends too early \(in the arguments of 'concat'/, 11],
+      ['@pipeline()?', /ends too early \(after '\?'/, 12],
+      ["@variables('items')[", /ends too early/, 20],
+      ["@'abc", /string literal is not closed/, 1],
+      ['@1.', /ends too early \(in a number\)|unexpected/, 2],
+      ['@{', /'@\{' is not closed/, 0],
+      ['a @{pipeline().RunId', /'@\{' is not closed/, 2],
+    ];
+    for (const [text, message, position] of cases) assert.equal(fails(text, message).position, position, text);
+  });
+});
+
 describe('json() fast path (JSON.parse when no number needs care)', () => {
   it('reads text whose float-looking digits are inside strings exactly as the lossless reader does', () => {
     const text = '{"Start":"2024-01-01T00:00:00.0000000Z","n":1,"list":[2,-3,0],"e":"1e5","q":"a\\"1.5","Id":"x"}';
