@@ -1,4 +1,4 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
@@ -73,6 +73,14 @@ export interface RunHttpResponse {
 /** How many vault URLs' routes are remembered (a ForEach reads the same few URLs thousands of times). */
 const ROUTE_CACHE_SIZE = 1024;
 
+/** A route with what every request on it shares: the target's request options, parsed once. */
+interface Routed {
+  route: Route;
+  isHttps: boolean;
+  /** protocol, hostname, port, path (and auth, servername, lookup when there are any) of the target. */
+  target: RequestOptions;
+}
+
 /** Where a URL goes: the target URL to connect to, plus the Host / TLS server name to present. */
 export interface Route {
   kind: 'vault' | 'mapped' | 'loopback' | 'egress';
@@ -111,7 +119,7 @@ export class RunHttpClient implements OutboundHttp {
    * kept: they depend on nothing that changes (the server's address, and a vault once found is remembered in
    * `knownVaults` anyway); mapped and egress routes follow `network()`, which a reload may change.
    */
-  private readonly vaultRoutes = new Map<string, { route: Route; target: ReturnType<typeof urlToHttpOptions> }>();
+  private readonly vaultRoutes = new Map<string, Routed>();
 
   constructor(private readonly o: RunHttpClientOptions) {
     const maxSockets = o.maxSockets ?? 256;
@@ -168,11 +176,22 @@ export class RunHttpClient implements OutboundHttp {
   }
 
   /** `route` for a request, from `vaultRoutes` when the URL was routed before, with the target's request options. */
-  private async routed(url: string): Promise<{ route: Route; target: ReturnType<typeof urlToHttpOptions> }> {
+  private async routed(url: string): Promise<Routed> {
     const hit = this.vaultRoutes.get(url);
     if (hit) return hit;
     const route = await this.route(url);
-    const entry = { route, target: urlToHttpOptions(route.target) };
+    const { target, hostHeader, connectAddress } = route;
+    const isHttps = target.protocol === 'https:';
+    const t = urlToHttpOptions(target);
+    const options: RequestOptions = { protocol: t.protocol, hostname: t.hostname, port: t.port, path: t.path };
+    if (t.auth) options.auth = t.auth;
+    const servername = hostHeader ?? (isIP(target.hostname) ? undefined : target.hostname);
+    if (servername && isHttps) (options as { servername?: string }).servername = servername;
+    if (connectAddress) {
+      options.lookup = ((_h: string, _o: unknown, cb: (e: Error | null, a: string, f: number) => void) =>
+        cb(null, connectAddress, 4)) as RequestOptions['lookup'];
+    }
+    const entry: Routed = { route, isHttps, target: options };
     if (route.kind === 'vault') {
       if (this.vaultRoutes.size >= ROUTE_CACHE_SIZE) this.vaultRoutes.clear();
       this.vaultRoutes.set(url, entry);
@@ -181,10 +200,8 @@ export class RunHttpClient implements OutboundHttp {
   }
 
   async request(req: RunHttpRequest): Promise<RunHttpResponse> {
-    const { route, target: targetOptions } = await this.routed(req.url);
+    const { route, isHttps, target } = await this.routed(req.url);
     req.signal?.throwIfAborted();
-    const { target } = route;
-    const isHttps = target.protocol === 'https:';
     const headers: Record<string, string> = { ...req.headers };
     if (route.hostHeader) headers.host = route.hostHeader;
     const body =
@@ -206,7 +223,8 @@ export class RunHttpClient implements OutboundHttp {
         : req.disableCertValidation
           ? this.insecure
           : this.secure;
-    const servername = route.hostHeader ?? (isIP(target.hostname) ? undefined : target.hostname);
+    // the target's options (parsed once per route) with this call's own, not a URL node takes apart on every call
+    const options: RequestOptions = { ...target, method: req.method.toUpperCase(), headers, agent };
 
     return new Promise<RunHttpResponse>((resolve, reject) => {
       let done = false;
@@ -216,19 +234,6 @@ export class RunHttpClient implements OutboundHttp {
         clearTimeout(timer);
         req.signal?.removeEventListener('abort', onAbort);
         fn();
-      };
-      const options = {
-        ...targetOptions,
-        method: req.method.toUpperCase(),
-        headers,
-        agent,
-        ...(servername && isHttps ? { servername } : {}),
-        ...(route.connectAddress
-          ? {
-              lookup: (_h: string, _o: unknown, cb: (e: Error | null, a: string, f: number) => void) =>
-                cb(null, route.connectAddress as string, 4),
-            }
-          : {}),
       };
       const onResponse = (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -255,7 +260,6 @@ export class RunHttpClient implements OutboundHttp {
           ),
         );
       };
-      // the target as options (parsed once per route), not as a URL node would take apart on every call
       const client = isHttps ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
       const timer = setTimeout(() => {
         client.destroy();
