@@ -80,12 +80,13 @@ function parseInterpolation(text: string): Template {
  * parse: a fresh string that V8 then hashed again for each lookup (`findFunction`'s Map, the evaluator's
  * hasOwnProperty, PipelineView's name switch). The scanners below hash the name's characters as they read them
  * and look the hash up in small direct-mapped tables; a hit (checked character by character, so a collision can
- * only cost a miss, never a wrong name) returns the string or function seen before, which V8 already holds
+ * only cost a miss, never a wrong name; two ways per slot) returns the string or function seen before, which V8 already holds
  * hashed and internalized. A miss slices as before and remembers the result, overwriting the slot. Bounded:
  * INTERN_SIZE entries per table, names longer than MAX_INTERNED are never stored, and stored names are copies
  * (not slices that would keep a whole template alive).
  */
-const INTERN_SIZE = 4096;
+const INTERN_BITS = 12;
+const INTERN_SIZE = 1 << INTERN_BITS;
 const MAX_INTERNED = 64;
 const nameTable: Array<string | undefined> = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
 const fnTableText: Array<string | undefined> = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
@@ -106,25 +107,38 @@ function ownCopy(name: string): string {
   return name;
 }
 
+/** The table slot of a name's hash (its top bits after a multiplicative mix); `slot ^ 1` is the second way. */
+function slotOf(h: number): number {
+  return Math.imul(h, 0x9e3779b1) >>> (32 - INTERN_BITS);
+}
+
 /** `s.slice(start, end)`, returning the same string object as an earlier call for the same text when it can. */
 function internName(s: string, start: number, end: number, h: number): string {
   if (end - start > MAX_INTERNED) return s.slice(start, end);
-  const slot = (h ^ (h >>> 12)) & (INTERN_SIZE - 1);
+  const slot = slotOf(h);
   const cand = nameTable[slot];
   if (cand !== undefined && sameText(cand, s, start, end)) return cand;
+  const other = nameTable[slot ^ 1];
+  if (other !== undefined && sameText(other, s, start, end)) return other;
+  // Two-way: the newest name takes the first way, the one it displaces the second.
   const name = ownCopy(s.slice(start, end));
+  nameTable[slot ^ 1] = cand;
   nameTable[slot] = name;
   return name;
 }
 
 /** The function named by `s[start, end)` (as written; case-insensitive like findFunction), or undefined. */
 function lookupFunction(s: string, start: number, end: number, h: number): FunctionDef | undefined {
-  const slot = (h ^ (h >>> 12)) & (INTERN_SIZE - 1);
+  const slot = slotOf(h);
   const cand = fnTableText[slot];
   if (cand !== undefined && sameText(cand, s, start, end)) return fnTableDef[slot];
+  const other = fnTableText[slot ^ 1];
+  if (other !== undefined && sameText(other, s, start, end)) return fnTableDef[slot ^ 1];
   const name = s.slice(start, end);
   const fn = findFunction(name);
   if (fn !== undefined && end - start <= MAX_INTERNED) {
+    fnTableText[slot ^ 1] = cand;
+    fnTableDef[slot ^ 1] = fnTableDef[slot];
     fnTableText[slot] = ownCopy(name);
     fnTableDef[slot] = fn;
   }
