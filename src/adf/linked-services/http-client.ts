@@ -188,8 +188,11 @@ export class RunHttpClient implements OutboundHttp {
     const servername = hostHeader ?? (isIP(target.hostname) ? undefined : target.hostname);
     if (servername && isHttps) (options as { servername?: string }).servername = servername;
     if (connectAddress) {
-      options.lookup = ((_h: string, _o: unknown, cb: (e: Error | null, a: string, f: number) => void) =>
-        cb(null, connectAddress, 4)) as RequestOptions['lookup'];
+      // node 20 asks for every address (`all`, for its happy-eyeballs connect) and wants a list then
+      options.lookup = ((_h: string, o: { all?: boolean }, cb: (e: Error | null, a: unknown, f?: number) => void) =>
+        o?.all
+          ? cb(null, [{ address: connectAddress, family: 4 }])
+          : cb(null, connectAddress, 4)) as RequestOptions['lookup'];
     }
     const entry: Routed = { route, isHttps, target: options };
     if (route.kind === 'vault') {
