@@ -230,13 +230,17 @@ export class RunHttpClient implements OutboundHttp {
     const options: RequestOptions = { ...target, method: req.method.toUpperCase(), headers, agent };
 
     return new Promise<RunHttpResponse>((resolve, reject) => {
+      // one settle path, no closure per outcome: this runs for every call a ForEach of Web activities makes
       let done = false;
-      const finish = (fn: () => void) => {
-        if (done) return;
+      const cleanUp = (): boolean => {
+        if (done) return false;
         done = true;
         clearTimeout(timer);
         req.signal?.removeEventListener('abort', onAbort);
-        fn();
+        return true;
+      };
+      const fail = (e: unknown) => {
+        if (cleanUp()) reject(e);
       };
       const onResponse = (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
@@ -246,36 +250,33 @@ export class RunHttpClient implements OutboundHttp {
           if (size > this.maxBytes) {
             res.destroy();
             client.destroy();
-            finish(() => reject(outboundResponseTooLarge(req.url, this.maxBytes)));
+            fail(outboundResponseTooLarge(req.url, this.maxBytes));
             return;
           }
           chunks.push(c);
         });
-        res.on('error', (e) => finish(() => reject(outboundRequestFailed(req.url, e.message))));
-        res.on('end', () =>
-          finish(() =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: rawHeaders(res.rawHeaders),
-              body: Buffer.concat(chunks),
-              via: route.kind,
-            }),
-          ),
-        );
+        res.on('error', (e) => fail(outboundRequestFailed(req.url, e.message)));
+        res.on('end', () => {
+          if (!cleanUp()) return;
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: rawHeaders(res.rawHeaders),
+            body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+            via: route.kind,
+          });
+        });
       };
       const client = isHttps ? httpsRequest(options, onResponse) : httpRequest(options, onResponse);
       const timer = setTimeout(() => {
         client.destroy();
-        finish(() => reject(outboundTimedOut(req.url, timeoutMs)));
+        fail(outboundTimedOut(req.url, timeoutMs));
       }, timeoutMs);
       const onAbort = () => {
         client.destroy();
-        finish(() => reject(req.signal?.reason ?? new Error('aborted')));
+        fail(req.signal?.reason ?? new Error('aborted'));
       };
       req.signal?.addEventListener('abort', onAbort, { once: true });
-      client.on('error', (e: NodeJS.ErrnoException) =>
-        finish(() => reject(outboundRequestFailed(req.url, describeSocketError(e)))),
-      );
+      client.on('error', (e: NodeJS.ErrnoException) => fail(outboundRequestFailed(req.url, describeSocketError(e))));
       if (body !== undefined) client.write(body);
       client.end();
     });
