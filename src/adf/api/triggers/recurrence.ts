@@ -4,8 +4,8 @@ import { WINDOWS_TO_IANA_MAP } from 'windows-iana';
 /**
  * A ScheduleTrigger's `recurrence` (frequency, interval, startTime, endTime, timeZone, schedule) and the
  * instants it fires at. Periods count from startTime in the trigger's time zone: every `interval` minutes,
- * hours, days, weeks or months; within a period, `schedule` (minutes, hours, weekDays, monthDays) picks the
- * instants, else the period's start is the instant. A trigger never fires before startTime nor after endTime,
+ * hours, days, weeks or months; within a period, `schedule` (minutes, hours, weekDays, monthDays,
+ * monthlyOccurrences) picks the instants, else the period's start is the instant. A trigger never fires before startTime nor after endTime,
  * and — as in ADF — a schedule started late does not make up for instants already past.
  */
 
@@ -19,7 +19,22 @@ export interface Recurrence {
   end?: number;
   /** IANA zone. */
   zone: string;
-  schedule?: { minutes?: number[]; hours?: number[]; weekDays?: number[]; monthDays?: number[] };
+  schedule?: {
+    minutes?: number[];
+    hours?: number[];
+    weekDays?: number[];
+    monthDays?: number[];
+    monthlyOccurrences?: MonthlyOccurrence[];
+  };
+}
+
+/**
+ * One `schedule.monthlyOccurrences` entry: `weekday` (1 = Monday … 7 = Sunday, as luxon counts) and which of
+ * that weekday's days in the month — 1 … 5 from the start, -1 … -5 from the end (-1 = the last); none = all.
+ */
+export interface MonthlyOccurrence {
+  weekday: number;
+  occurrence?: number;
 }
 
 const FREQUENCIES: Frequency[] = ['Minute', 'Hour', 'Day', 'Week', 'Month'];
@@ -97,13 +112,16 @@ export function parseRecurrence(v: unknown, where: string): Recurrence | string 
         weekDays.push(i + 1);
       }
     }
-    if (s.monthlyOccurrences !== undefined)
-      return `${where}.schedule.monthlyOccurrences is not supported by pipevault yet.`;
+    const monthlyOccurrences = parseMonthlyOccurrences(s.monthlyOccurrences, `${where}.schedule.monthlyOccurrences`);
+    if (typeof monthlyOccurrences === 'string') return monthlyOccurrences;
+    if (monthlyOccurrences && freq !== 'Month')
+      return `${where}.schedule.monthlyOccurrences needs ${where}.frequency Month (got '${freq}').`;
     schedule = {
       ...(minutes ? { minutes: minutes as number[] } : {}),
       ...(hours ? { hours: hours as number[] } : {}),
       ...(weekDays ? { weekDays } : {}),
       ...(monthDays ? { monthDays: monthDays as number[] } : {}),
+      ...(monthlyOccurrences ? { monthlyOccurrences } : {}),
     };
   }
   return {
@@ -114,6 +132,51 @@ export function parseRecurrence(v: unknown, where: string): Recurrence | string 
     zone,
     ...(schedule ? { schedule } : {}),
   };
+}
+
+/** `schedule.monthlyOccurrences` (at `where`): a list of `{day, occurrence?}`, or why it is unusable. */
+function parseMonthlyOccurrences(v: unknown, where: string): MonthlyOccurrence[] | string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) return `${where} must be a list of {day, occurrence} objects.`;
+  const out: MonthlyOccurrence[] = [];
+  for (const [i, e] of v.entries()) {
+    if (!e || typeof e !== 'object' || Array.isArray(e)) return `${where}[${i}] must be an object {day, occurrence}.`;
+    const o = e as Record<string, unknown>;
+    const weekday = WEEKDAYS.indexOf(String(o.day ?? '').toLowerCase()) + 1;
+    if (!weekday)
+      return o.day === undefined || o.day === null
+        ? `${where}[${i}].day is required (a day name, Monday … Sunday).`
+        : `${where}[${i}].day: '${String(o.day)}' is not a day name (Monday … Sunday).`;
+    const n = o.occurrence;
+    if (n === undefined || n === null) {
+      out.push({ weekday });
+      continue;
+    }
+    if (!Number.isInteger(n) || (n as number) === 0 || (n as number) < -5 || (n as number) > 5)
+      return `${where}[${i}].occurrence must be a whole number from 1 to 5 or -1 to -5 (-1 = the last; got ${JSON.stringify(n)}).`;
+    out.push({ weekday, occurrence: n as number });
+  }
+  return out;
+}
+
+/**
+ * The days of the month starting at `first` (1 … 31) that `occurrences` pick, ascending: an occurrence the month
+ * does not have (a 5th Wednesday in a month of four) picks nothing.
+ */
+export function occurrenceDays(first: DateTime, occurrences: MonthlyOccurrence[]): number[] {
+  const days = new Set<number>();
+  const length = first.daysInMonth ?? 31;
+  for (const { weekday, occurrence } of occurrences) {
+    const firstOne = 1 + ((weekday - first.weekday + 7) % 7);
+    const all: number[] = [];
+    for (let d = firstOne; d <= length; d += 7) all.push(d);
+    if (occurrence === undefined) all.forEach((d) => days.add(d));
+    else {
+      const d = occurrence > 0 ? all[occurrence - 1] : all[all.length + occurrence];
+      if (d !== undefined) days.add(d);
+    }
+  }
+  return [...days].sort((a, b) => a - b);
 }
 
 const UNIT = { Minute: 'minutes', Hour: 'hours', Day: 'days', Week: 'weeks', Month: 'months' } as const;
@@ -151,14 +214,19 @@ function instantsOf(r: Recurrence, p: DateTime): DateTime[] {
       return days.flatMap((d) => at(d.set({ hour: p.hour, minute: p.minute, second: p.second }), s.hours, s.minutes));
     }
     case 'Month': {
-      if (!s.monthDays) return at(p, s.hours, s.minutes);
+      if (!s.monthDays && !s.monthlyOccurrences) return at(p, s.hours, s.minutes);
       const first = p.startOf('month');
-      const days = s.monthDays
-        .map((n) => (n > 0 ? n : (first.daysInMonth ?? 31) + n + 1))
-        .filter((n) => n >= 1 && n <= (first.daysInMonth ?? 31))
+      // monthDays and monthlyOccurrences together: the days either picks
+      const days = new Set(
+        (s.monthDays ?? [])
+          .map((n) => (n > 0 ? n : (first.daysInMonth ?? 31) + n + 1))
+          .filter((n) => n >= 1 && n <= (first.daysInMonth ?? 31)),
+      );
+      for (const d of occurrenceDays(first, s.monthlyOccurrences ?? [])) days.add(d);
+      return [...days]
         .sort((a, b) => a - b)
-        .map((n) => first.set({ day: n, hour: p.hour, minute: p.minute, second: p.second }));
-      return days.flatMap((d) => at(d, s.hours, s.minutes));
+        .map((n) => first.set({ day: n, hour: p.hour, minute: p.minute, second: p.second }))
+        .flatMap((d) => at(d, s.hours, s.minutes));
     }
   }
 }
