@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { nextOccurrence, parseRecurrence, type Recurrence } from '../../src/adf/api/triggers/recurrence.js';
+import { API, factoryPath, startApi, window } from './helpers.js';
 
 /**
  * A ScheduleTrigger's `schedule.monthlyOccurrences` (ADF: frequency Month; `{day, occurrence}` = the
@@ -221,5 +222,75 @@ describe('ScheduleTrigger schedule.monthlyOccurrences', () => {
         ),
         'object',
       );
+  });
+});
+
+describe('a started ScheduleTrigger with monthlyOccurrences', () => {
+  test('fires on the chosen weekday at startTime’s time of day; an unusable entry is refused at start', async () => {
+    const h = await startApi();
+    const F = factoryPath('monthly-factory');
+    await h.call('PUT', `${F}?${API}`, { body: { location: 'local' } });
+    const pipeline = {
+      properties: {
+        parameters: { scheduled: { type: 'String' } },
+        activities: [{ name: 'Nap', type: 'Wait', typeProperties: { waitTimeInSeconds: 0 } }],
+      },
+    };
+    assert.equal((await h.call('PUT', `${F}/pipelines/monthly?${API}`, { body: pipeline })).status, 200);
+    const first = new Date(Math.ceil((Date.now() + 1500) / 1000) * 1000);
+    // every such weekday of the month (no occurrence): the weekday of the first instant, so it is today's
+    const day = first.toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' });
+    const trigger = (monthlyOccurrences: unknown) => ({
+      properties: {
+        type: 'ScheduleTrigger',
+        pipelines: [
+          {
+            pipelineReference: { referenceName: 'monthly', type: 'PipelineReference' },
+            parameters: { scheduled: '@trigger().scheduledTime' },
+          },
+        ],
+        typeProperties: {
+          recurrence: {
+            frequency: 'Month',
+            interval: 1,
+            startTime: first.toISOString(),
+            timeZone: 'UTC',
+            schedule: { monthlyOccurrences },
+          },
+        },
+      },
+    });
+    const put = await h.call('PUT', `${F}/triggers/monthly?${API}`, { body: trigger([{ day }]) });
+    assert.equal(put.status, 200, put.text);
+    const start = await h.call('POST', `${F}/triggers/monthly/start?${API}`);
+    assert.equal(start.status, 200, start.text);
+
+    let runs: any[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (let i = 0; i < 200 && !runs.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const q = await h.call('POST', `${F}/queryPipelineRuns?${API}`, {
+        body: { ...window(), filters: [{ operand: 'TriggerName', operator: 'Equals', values: ['monthly'] }] },
+      });
+      runs = q.json.value;
+    }
+    assert.equal(runs.length, 1, 'one run at the first instant');
+    const run = await h.waitRun('monthly-factory', runs[0].runId);
+    assert.equal(run.status, 'Succeeded', run.message);
+    assert.equal(run.invokedBy.invokedByType, 'ScheduleTrigger');
+    assert.equal(run.parameters.scheduled, first.toISOString());
+    assert.equal((await h.call('POST', `${F}/triggers/monthly/stop?${API}`)).status, 200);
+
+    const bad = await h.call('PUT', `${F}/triggers/bad?${API}`, { body: trigger([{ day, occurrence: 0 }]) });
+    assert.equal(bad.status, 200, bad.text);
+    const refused = await h.call('POST', `${F}/triggers/bad/start?${API}`);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json.error.code, 'BadRequest');
+    assert.match(
+      refused.json.error.message,
+      /typeProperties\.recurrence\.schedule\.monthlyOccurrences\[0\]\.occurrence must be a whole number/,
+    );
+    const state = await h.call('GET', `${F}/triggers/bad?${API}`);
+    assert.equal(state.json.properties.runtimeState, 'Stopped');
+    await h.server.close();
   });
 });
