@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ActivityDefinition } from '../../src/adf/activities/index.js';
 import { realTimers } from '../../src/adf/engine/timers.js';
-import { act, makeEngine, openEnv, pipeline, runOn, type TestEnv } from './helpers.js';
+import { act, dep, makeEngine, openEnv, pipeline, runOn, type TestEnv } from './helpers.js';
 
 /** Never settles by itself: ends only when the engine aborts its signal (timeout or cancellation). */
 const hang: ActivityDefinition = {
@@ -64,5 +64,69 @@ describe('real timers: schedule (the policy timeout of asynchronous activities)'
     assert.equal(r.run.status, 'Succeeded');
     assert.equal(r.activityRuns.filter((a) => a.activityName === 'Q' && a.status === 'Succeeded').length, 200);
     assert.ok(pendingTimeouts() <= before, `no hour-long timeout timers left (${pendingTimeouts()} vs ${before})`);
+  });
+});
+
+describe('cancellation of in-flight asynchronous activities (one run listener fanning out to each attempt)', () => {
+  let env: TestEnv;
+  before(async () => (env = await openEnv()));
+  after(() => env.close());
+
+  test("cancelling aborts every in-flight attempt's signal, and none of the attempts already ended", async () => {
+    const started: AbortSignal[] = [];
+    const ended: AbortSignal[] = [];
+    const track: ActivityDefinition = {
+      type: 'Track',
+      execute: (ctx) => {
+        const signal = ctx.signal;
+        if (ctx.input.hang !== true) {
+          ended.push(signal);
+          return Promise.resolve({ output: {} });
+        }
+        started.push(signal);
+        return new Promise((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }),
+        );
+      },
+    };
+    const engine = makeEngine(
+      env,
+      [
+        pipeline('p', [
+          act('Each', 'ForEach', {
+            items: { value: '@range(0, 10)', type: 'Expression' },
+            batchCount: 10,
+            activities: [{ ...act('Q', 'Track', { hang: false }), policy: { timeout: '0.01:00:00' } }],
+          }),
+          act(
+            'Hangs',
+            'ForEach',
+            {
+              items: { value: '@range(0, 30)', type: 'Expression' },
+              batchCount: 30,
+              activities: [{ ...act('H', 'Track', { hang: true }), policy: { timeout: '0.01:00:00' } }],
+            },
+            dep('Each'),
+          ),
+        ]),
+      ],
+      { extra: [track], timers: realTimers },
+    );
+    const h = await engine.createRun({ pipelineName: 'p' });
+    while (started.length < 30) await new Promise((r) => setTimeout(r, 5));
+    await engine.cancel(h.runId);
+    const run = await h.done;
+    assert.equal(run.status, 'Cancelled');
+    assert.equal(ended.length, 10);
+    assert.ok(
+      ended.every((s) => !s.aborted),
+      'attempts that had ended are not aborted by a later cancellation',
+    );
+    assert.ok(
+      started.every((s) => s.aborted),
+      'every in-flight attempt is aborted',
+    );
+    const acts = await env.store.listActivityRuns(h.runId);
+    assert.equal(acts.filter((a) => a.activityName === 'H' && a.status === 'Cancelled').length, 30);
   });
 });

@@ -220,6 +220,7 @@ export class RunExecution {
   private readonly startChild: ExecutionInit['startChild'];
   private readonly reuse?: ExecutionInit['reuse'];
   private ctl: AbortController | null = null;
+  private cancelHooks: Set<() => void> | null = null;
 
   constructor(init: ExecutionInit) {
     this.runId = init.runId;
@@ -246,6 +247,32 @@ export class RunExecution {
 
   get signal(): AbortSignal {
     return this.controller.signal;
+  }
+
+  /**
+   * Calls `hook` once when the run is cancelled (callers check `aborted` first, as for an 'abort' listener).
+   * Every in-flight asynchronous activity registers two (its attempt's signal, its timeout/cancel race): one
+   * 'abort' listener on the run's signal fans out to a Set, since an EventTarget listener added and removed
+   * per activity cost ~6 µs of a Web activity's ~330 (docs/secrets-in-pipelines.md, Performance). Hooks run in
+   * the order they were added; one removed by an earlier hook of the same cancellation is not called.
+   */
+  onCancel(hook: () => void): void {
+    let hooks = this.cancelHooks;
+    if (!hooks) {
+      const set = (hooks = this.cancelHooks = new Set());
+      this.signal.addEventListener(
+        'abort',
+        () => {
+          for (const h of [...set]) if (set.delete(h)) h();
+        },
+        { once: true },
+      );
+    }
+    hooks.add(hook);
+  }
+
+  offCancel(hook: () => void): void {
+    this.cancelHooks?.delete(hook);
   }
 
   /** Whether the run is being cancelled (without making its controller). */
@@ -651,7 +678,7 @@ export class RunExecution {
         if (settled) return;
         settled = true;
         stopTimer?.();
-        this.signal.removeEventListener('abort', onCancel);
+        this.offCancel(onCancel);
         fn();
       };
       const onCancel = () => {
@@ -659,7 +686,7 @@ export class RunExecution {
         finish(() => reject(activityCancelled(a.name)));
       };
       if (this.signal.aborted) return onCancel();
-      this.signal.addEventListener('abort', onCancel, { once: true });
+      this.onCancel(onCancel);
       const onTimeout = () => {
         const err = activityTimedOut(a.name, formatTimeSpan(timeoutMs));
         ctx.abort(err);
@@ -870,7 +897,7 @@ class ActivityCtx implements ActivityContext {
       if (run.aborted) ctl.abort(run.reason);
       else {
         this.abortListener = () => ctl.abort(run.reason);
-        run.addEventListener('abort', this.abortListener, { once: true });
+        this.exec.onCancel(this.abortListener);
       }
       this.combined = ctl.signal;
     }
@@ -882,7 +909,7 @@ class ActivityCtx implements ActivityContext {
   }
 
   dispose(): void {
-    if (this.abortListener) this.exec.signal.removeEventListener('abort', this.abortListener);
+    if (this.abortListener) this.exec.offCancel(this.abortListener);
     this.abortListener = null;
   }
 
