@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { PageMessages } from './Feedback.js';
 import {
   api,
   subscribe,
@@ -253,16 +254,7 @@ export function RunView({ factory, runId }: { factory: string; runId: string }) 
           <strong>Error:</strong> {run.message}
         </p>
       )}
-      {error && (
-        <p role="alert" className="error-box">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      )}
+      <PageMessages error={error} notice={notice} />
       {showParams && pipeline && (
         <ParamsForm
           pipeline={pipeline}

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { LiveBadge, PageMessages } from './Feedback.js';
 import { api, subscribe, timeWindow, type PipelineRun } from './api.js';
 import { formatDuration, formatTime, isTriggerType, RANGES, runLabel, triggerRunsHref } from './format.js';
 import { StatusFilter, TimeRangeFilter } from './Filters.js';
@@ -113,9 +114,7 @@ export function RunsList({ factory }: { factory: string }) {
     <section aria-labelledby="runs-title" className="page">
       <div className="page-head">
         <h1 id="runs-title">Pipeline runs</h1>
-        <span className={`live ${live ? 'on' : ''}`} role="status" aria-live="polite">
-          <span aria-hidden="true">●</span> {live ? 'Live' : 'Connecting…'}
-        </span>
+        <LiveBadge live={live} />
       </div>
       <form className="filters" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
         <label>
@@ -134,11 +133,7 @@ export function RunsList({ factory }: { factory: string }) {
           each rerun group
         </label>
       </form>
-      {error && (
-        <p role="alert" className="error-box">
-          {error}
-        </p>
-      )}
+      <PageMessages error={error} />
       <div className="table-wrap">
         <table className="runs" aria-busy={loading}>
           <thead>

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { LiveBadge, PageMessages } from './Feedback.js';
 import { api, subscribe, timeWindow, type TriggerRun } from './api.js';
 import { formatTime, RANGES } from './format.js';
 import { StatusFilter, TimeRangeFilter } from './Filters.js';
@@ -175,9 +176,7 @@ export function TriggerRuns({ factory, trigger: initialTrigger }: { factory: str
     <section aria-labelledby="trigger-runs-title" className="page">
       <div className="page-head">
         <h1 id="trigger-runs-title">Trigger runs</h1>
-        <span className={`live ${live ? 'on' : ''}`} role="status" aria-live="polite">
-          <span aria-hidden="true">●</span> {live ? 'Live' : 'Connecting…'}
-        </span>
+        <LiveBadge live={live} />
       </div>
       <form className="filters" aria-label="Filter trigger runs" onSubmit={(e) => e.preventDefault()}>
         <label>
@@ -195,16 +194,7 @@ export function TriggerRuns({ factory, trigger: initialTrigger }: { factory: str
         <StatusFilter statuses={STATUSES} value={status} onChange={setStatus} />
         <TimeRangeFilter value={range} onChange={setRange} />
       </form>
-      {error && (
-        <p role="alert" className="error-box">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <PageMessages error={error} notice={notice} />
       <div className="table-wrap">
         <table className="runs" aria-busy={loading} aria-label="Trigger runs">
           <thead>

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { PageMessages } from './Feedback.js';
 import { api, subscribe, type TriggerResource } from './api.js';
 import { formatTime, triggerRunsHref } from './format.js';
 
@@ -101,16 +102,7 @@ export function Triggers({ factory }: { factory: string }) {
       <div className="page-head">
         <h1 id="triggers-title">Triggers</h1>
       </div>
-      {error && (
-        <p role="alert" className="error-box">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <PageMessages error={error} notice={notice} />
       <div className="table-wrap">
         <table className="runs" aria-busy={loading} aria-label="Triggers">
           <thead>
