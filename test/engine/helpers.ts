@@ -42,6 +42,16 @@ export class VirtualTimers implements Timers {
     });
   }
 
+  /** `fn` at virtual time now + ms, unless the returned function is called first. */
+  schedule(ms: number, fn: () => void): () => void {
+    const w = { at: this.clock.now() + Math.max(0, ms), seq: this.seq++, resolve: fn };
+    this.waiters.push(w);
+    this.pump();
+    return () => {
+      this.waiters = this.waiters.filter((x) => x !== w);
+    };
+  }
+
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;

@@ -45,9 +45,6 @@ function formatTimeSpan(ms: number): string {
 }
 const DEFAULT_RETRY_INTERVAL_S = 30;
 
-/** Why a settled activity's timeout timer is stopped: one shared reason, since abort() without one builds a DOMException per activity. */
-const SETTLED = new Error('activity settled');
-
 /** A scope's activities and the names visible to `activity()` from inside it. */
 interface Frame {
   parent?: Frame;
@@ -672,12 +669,15 @@ export class RunExecution {
   private guard(p: Promise<ActivityResult>, a: Activity, ctx: ActivityCtx, timeoutMs: number): Promise<ActivityResult> {
     const timers = this.services.timers;
     return new Promise<ActivityResult>((resolve, reject) => {
+      if (this.signal.aborted) {
+        ctx.abort(this.signal.reason);
+        return reject(activityCancelled(a.name));
+      }
       let settled = false;
-      let stopTimer: (() => void) | undefined;
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
-        stopTimer?.();
+        stopTimer();
         this.offCancel(onCancel);
         fn();
       };
@@ -685,19 +685,12 @@ export class RunExecution {
         ctx.abort(this.signal.reason);
         finish(() => reject(activityCancelled(a.name)));
       };
-      if (this.signal.aborted) return onCancel();
       this.onCancel(onCancel);
-      const onTimeout = () => {
+      const stopTimer = timers.schedule(timeoutMs, () => {
         const err = activityTimedOut(a.name, formatTimeSpan(timeoutMs));
         ctx.abort(err);
         finish(() => reject(err));
-      };
-      if (timers.schedule) stopTimer = timers.schedule(timeoutMs, onTimeout);
-      else {
-        const timerCtl = new AbortController();
-        timers.sleep(timeoutMs, timerCtl.signal).then(onTimeout, () => undefined);
-        stopTimer = () => timerCtl.abort(SETTLED);
-      }
+      });
       p.then(
         (v) => finish(() => resolve(v)),
         (e) => finish(() => reject(e)),
